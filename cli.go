@@ -1,0 +1,146 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"roster/importer"
+	"roster/importer/store"
+)
+
+// sample writes a realistic workbook for trying Roster out.
+func sample(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("sample", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	employees := fs.Int("employees", 1000, "number of employees; the other sheets grow with it")
+	out := fs.String("o", "", "the workbook to write (.xlsx)")
+	errs := fs.Int("errors", 0, "number of known bad cells to spread over the sheets")
+	seed := fs.Int64("seed", 1, "seed of the generator; the same seed gives the same workbook")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	if *out == "" || *employees < 1 || *errs < 0 {
+		fmt.Fprintln(stderr, "usage: roster sample --employees N -o FILE.xlsx [--errors K]")
+		return errReported
+	}
+	f, err := os.Create(*out)
+	if err != nil {
+		return err
+	}
+	if err := importer.WriteSample(f, importer.SampleOptions{Employees: *employees, Errors: *errs, Seed: *seed}); err != nil {
+		f.Close()
+		os.Remove(*out)
+		return fmt.Errorf("write sample: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote %s: %d employees, %d bad cells\n", *out, *employees, *errs)
+	return nil
+}
+
+// importFile runs one import without the web server. It succeeds only
+// when the import committed.
+func importFile(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("import", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dsn := fs.String("db", orDefault(getenv("DATABASE_URL"), defaultDB), "SQLite file or postgres:// URL (env DATABASE_URL)")
+	files, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(files) != 1 {
+		fmt.Fprintln(stderr, "usage: roster import FILE.xlsx [--db PATH_OR_URL]")
+		return errReported
+	}
+	path := files[0]
+	if err := importer.Check(path); err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", path, err)
+		return errReported
+	}
+	st, err := store.Open(ctx, *dsn)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	p := &progress{w: stdout, last: map[importer.StepKey]time.Time{}}
+	status := importer.NewStatus("cli", filepath.Base(path), time.Now())
+	res, err := importer.Import(ctx, st, path, status, p.report)
+	p.summary(res)
+	if err != nil && !errors.Is(err, context.Canceled) {
+		fmt.Fprintln(stderr, "detail:", err)
+	}
+	if res.Status.State != importer.Succeeded {
+		return errReported
+	}
+	return nil
+}
+
+// progress prints an import's steps as they change: every change of
+// state, and running counts at most once a second.
+type progress struct {
+	mu    sync.Mutex
+	w     io.Writer
+	state map[importer.StepKey]importer.StepState
+	last  map[importer.StepKey]time.Time
+}
+
+func (p *progress) report(st importer.Status) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.state == nil {
+		p.state = map[importer.StepKey]importer.StepState{}
+	}
+	now := time.Now()
+	for _, s := range st.Steps {
+		changed := p.state[s.Key] != s.State
+		if !changed && (s.State != importer.StepRunning || now.Sub(p.last[s.Key]) < time.Second) {
+			continue
+		}
+		if !changed && s.State != importer.StepRunning {
+			continue
+		}
+		p.state[s.Key] = s.State
+		p.last[s.Key] = now
+		switch s.State {
+		case importer.StepPending:
+		case importer.StepRunning:
+			fmt.Fprintf(p.w, "%-16s running  %d of %d rows\n", s.Key, s.Rows, s.Total)
+		case importer.StepDone:
+			fmt.Fprintf(p.w, "%-16s done     %d rows: %d created, %d updated, %d unchanged (%s)\n",
+				s.Key, s.Rows, s.Created, s.Updated, s.Unchanged, s.Elapsed(now).Round(time.Millisecond))
+		default:
+			fmt.Fprintf(p.w, "%-16s %-8s %d rows, %d problems\n", s.Key, s.State, s.Rows, s.Problems)
+		}
+	}
+}
+
+func (p *progress) summary(res importer.Result) {
+	st := res.Status
+	const shown = 20
+	for i, pr := range res.Problems {
+		if i == shown {
+			fmt.Fprintf(p.w, "… and %d more problems\n", st.Problems-shown)
+			break
+		}
+		fmt.Fprintf(p.w, "%s row %d, %s: %s\n", pr.Sheet, pr.Row, pr.Column, pr.Message)
+	}
+	for _, w := range st.Warnings {
+		fmt.Fprintln(p.w, "warning:", w)
+	}
+	took := st.Finished.Sub(st.Started).Round(time.Millisecond)
+	switch st.State {
+	case importer.Succeeded:
+		fmt.Fprintf(p.w, "import succeeded in %s\n", took)
+	default:
+		fmt.Fprintf(p.w, "import %s in %s: %s\n", st.State, took, st.Error)
+	}
+}

@@ -1,0 +1,76 @@
+// Package components renders every piece of Roster's HTML: pages, and the
+// fragments the event stream sends. Each component takes a small view
+// struct that the handlers build, so nothing here knows about the database
+// or the importer.
+package components
+
+// StepView is one step of the stepper.
+type StepView struct {
+	Key       string // the contract's step key, e.g. "car-assignments"
+	Name      string // for people, e.g. "Car assignments"
+	State     string // pending, running, done, failed, skipped, cancelled
+	Label     string // the state in words
+	Current   bool   // the step running now
+	Rows      int
+	Total     int // 0 when not known
+	Created   int
+	Updated   int
+	Unchanged int
+	Problems  int
+	Written   bool   // whether created/updated/unchanged mean anything yet
+	Elapsed   string // e.g. "12 s"; empty before the step starts
+	Rate      string // e.g. "41,200 rows/s" while running
+	Left      string // e.g. "about 20 s left" while running
+}
+
+// SummaryView is the end of an import, or where it stands.
+type SummaryView struct {
+	ImportID  string
+	State     string // the import's state
+	Title     string
+	Message   string
+	Problems  int
+	Final     bool
+	CanCancel bool
+	ReportURL string // the problems workbook; empty when there is none
+}
+
+// ProblemView is one row of the problems table.
+type ProblemView struct {
+	Sheet, Column, Value, Message string
+	Row                           int
+}
+
+// ImportView is the import page.
+type ImportView struct {
+	ID        string
+	FileName  string
+	State     string
+	Steps     []StepView
+	Summary   SummaryView
+	Warnings  []string
+	Problems  []ProblemView // the first ones
+	Total     int           // every problem
+	Ahead     int           // imports queued before this one
+	Started   string
+	EventsURL string
+	CancelURL string
+}
+
+// HistoryRow is one import in the history.
+type HistoryRow struct {
+	ID, FileName, State, Label, Started, Duration string
+	Rows, Created, Updated, Unchanged, Problems   int
+}
+
+// UploadView is the upload page.
+type UploadView struct {
+	Error string // what was wrong with the last upload
+}
+
+// ErrorView is a page for a request that went wrong.
+type ErrorView struct {
+	Status  int
+	Title   string
+	Message string
+}

@@ -1,0 +1,282 @@
+package handlers
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+
+	"roster/components"
+	"roster/importer"
+)
+
+// firstProblems is how many problems the import page lists; the problems
+// workbook has them all.
+const firstProblems = 50
+
+func (s *Server) uploadPage() http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		s.render(w, r, http.StatusOK, components.UploadPage(components.UploadView{}))
+	}
+}
+
+func (s *Server) healthz() http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		if err := s.health(r.Context()); err != nil {
+			s.log.Error("health check", "err", err)
+			w.WriteHeader(http.StatusServiceUnavailable)
+			io.WriteString(w, "database unavailable\n")
+			return
+		}
+		io.WriteString(w, "ok\n")
+	}
+}
+
+// uploadError is an upload refused before any import started.
+type uploadError struct {
+	status  int
+	message string
+}
+
+func (e *uploadError) Error() string { return e.message }
+
+func (s *Server) createImport() http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		// The form's other bytes are few; the limit is the workbook's.
+		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxUpload+64<<10)
+		name, path, err := s.receiveUpload(r)
+		var ue *uploadError
+		if errors.As(err, &ue) {
+			s.refuseUpload(w, r, ue)
+			return
+		}
+		if err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		id, err := s.imports.Submit(r.Context(), name, path)
+		if errors.Is(err, importer.ErrUnreadable) {
+			s.refuseUpload(w, r, &uploadError{http.StatusUnprocessableEntity,
+				fmt.Sprintf("%q is not a workbook Roster can read (%s). Save it from Excel as an .xlsx workbook and upload it again.",
+					name, strings.TrimPrefix(err.Error(), importer.ErrUnreadable.Error()+": "))})
+			return
+		}
+		if err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		page := "/imports/" + id
+		if !isHTMX(r) {
+			http.Redirect(w, r, page, http.StatusSeeOther)
+			return
+		}
+		st, err := s.imports.Status(r.Context(), id)
+		if err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		w.Header().Set("HX-Push-Url", page)
+		s.render(w, r, http.StatusOK, components.ImportPanelSwap(importView(st, nil, 0, s.now())))
+	}
+}
+
+// receiveUpload streams the file field of a multipart form to a temporary
+// file, never holding the workbook in memory.
+func (s *Server) receiveUpload(r *http.Request) (name, path string, err error) {
+	tooLarge := &uploadError{http.StatusRequestEntityTooLarge,
+		fmt.Sprintf("The file is larger than the %s Roster accepts. Split the workbook, or ask your administrator to raise the limit.", size(s.cfg.MaxUpload))}
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return "", "", &uploadError{http.StatusBadRequest, "Choose an .xlsx workbook to upload."}
+	}
+	for {
+		part, err := mr.NextPart()
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return "", "", tooLarge
+		}
+		if err == io.EOF {
+			return "", "", &uploadError{http.StatusBadRequest, "Choose an .xlsx workbook to upload."}
+		}
+		if err != nil {
+			return "", "", &uploadError{http.StatusBadRequest, "The upload did not arrive whole. Try again."}
+		}
+		if part.FormName() != "file" {
+			part.Close()
+			continue
+		}
+		return s.saveUpload(part, tooLarge)
+	}
+}
+
+func (s *Server) saveUpload(part *multipart.Part, tooLarge *uploadError) (string, string, error) {
+	defer part.Close()
+	name := filepath.Base(strings.ReplaceAll(part.FileName(), `\`, "/"))
+	if name == "" || name == "." || name == "/" {
+		return "", "", &uploadError{http.StatusBadRequest, "Choose an .xlsx workbook to upload."}
+	}
+	f, err := os.CreateTemp(s.cfg.UploadDir, "upload-*.xlsx")
+	if err != nil {
+		return "", "", fmt.Errorf("create upload file: %w", err)
+	}
+	n, err := io.Copy(f, part)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return "", "", tooLarge
+		}
+		return "", "", &uploadError{http.StatusBadRequest, "The upload did not arrive whole. Try again."}
+	}
+	if n == 0 {
+		os.Remove(f.Name())
+		return "", "", &uploadError{http.StatusBadRequest, fmt.Sprintf("%q is empty. Choose the workbook again.", name)}
+	}
+	return name, f.Name(), nil
+}
+
+// refuseUpload shows the form again with what was wrong.
+func (s *Server) refuseUpload(w http.ResponseWriter, r *http.Request, ue *uploadError) {
+	v := components.UploadView{Error: ue.message}
+	if isHTMX(r) {
+		s.render(w, r, ue.status, components.UploadForm(v))
+		return
+	}
+	s.render(w, r, ue.status, components.UploadPage(v))
+}
+
+// size writes a byte count the way the --max-upload flag takes it.
+func size(n int64) string {
+	switch {
+	case n >= 1<<30 && n%(1<<30) == 0:
+		return fmt.Sprintf("%d GiB", n>>30)
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+func (s *Server) showImport() http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id := chi.URLParam(r, "id")
+		st, err := s.imports.Status(r.Context(), id)
+		if errors.Is(err, importer.ErrNotFound) {
+			s.notFound(w, r)
+			return
+		}
+		if err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		if wantsJSON(r) {
+			s.writeJSON(w, r, statusJSON(st))
+			return
+		}
+		problems, total, err := s.imports.Problems(r.Context(), id, firstProblems)
+		if err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		s.render(w, r, http.StatusOK, components.ImportPage(importView(st, problems, total, s.now())))
+	}
+}
+
+func wantsJSON(r *http.Request) bool {
+	return strings.Contains(r.Header.Get("Accept"), "application/json")
+}
+
+// jsonStep and jsonStatus are the status JSON of the contract.
+type jsonStep struct {
+	Key       string `json:"key"`
+	State     string `json:"state"`
+	Rows      int    `json:"rows"`
+	Total     int    `json:"total"`
+	Created   int    `json:"created"`
+	Updated   int    `json:"updated"`
+	Unchanged int    `json:"unchanged"`
+	Problems  int    `json:"problems"`
+}
+
+type jsonStatus struct {
+	ID       string     `json:"id"`
+	State    string     `json:"state"`
+	FileName string     `json:"file_name"`
+	Problems int        `json:"problems"`
+	Ahead    int        `json:"ahead"`
+	Error    string     `json:"error,omitempty"`
+	Warnings []string   `json:"warnings"`
+	Steps    []jsonStep `json:"steps"`
+}
+
+func statusJSON(st importer.Status) jsonStatus {
+	out := jsonStatus{
+		ID: st.ID, State: string(st.State), FileName: st.FileName, Problems: st.Problems,
+		Ahead: st.Ahead, Error: st.Error, Warnings: append([]string{}, st.Warnings...),
+	}
+	for _, s := range st.Steps {
+		out.Steps = append(out.Steps, jsonStep{
+			Key: string(s.Key), State: string(s.State), Rows: s.Rows, Total: s.Total,
+			Created: s.Created, Updated: s.Updated, Unchanged: s.Unchanged, Problems: s.Problems,
+		})
+	}
+	return out
+}
+
+func (s *Server) writeJSON(w http.ResponseWriter, r *http.Request, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Write(body)
+}
+
+func (s *Server) history() http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		list, err := s.imports.History(r.Context(), 200)
+		if err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		rows := make([]components.HistoryRow, len(list))
+		for i, st := range list {
+			rows[i] = historyRow(st)
+		}
+		s.render(w, r, http.StatusOK, components.HistoryPage(rows))
+	}
+}
+
+func (s *Server) cancelImport() http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id := chi.URLParam(r, "id")
+		err := s.imports.Cancel(r.Context(), id)
+		if errors.Is(err, importer.ErrNotFound) {
+			s.notFound(w, r)
+			return
+		}
+		if err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		if isHTMX(r) {
+			// The stream shows the cancellation as it happens.
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		http.Redirect(w, r, "/imports/"+id, http.StatusSeeOther)
+	}
+}

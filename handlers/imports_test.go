@@ -1,0 +1,257 @@
+package handlers_test
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/PuerkitoBio/goquery"
+)
+
+func TestUploadStreamsEveryStepToDoneAndWritesTheData(t *testing.T) {
+	a := newApp(t, handlersConfig())
+	resp := a.upload(t, "areas.xlsx", areasWorkbook(t, 30), nil)
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("upload without htmx: %s, want 303", resp.Status)
+	}
+	page := resp.Header.Get("Location")
+	if !regexp.MustCompile(`^/imports/[A-Z2-7]{26}$`).MatchString(page) {
+		t.Fatalf("redirected to %q, want /imports/{id} with a 128-bit id", page)
+	}
+
+	events := readEvents(t, a.URL+page+"/events")
+	last := map[string]string{}
+	var names []string
+	for _, e := range events {
+		names = append(names, e.name)
+		if e.id == "" {
+			t.Errorf("event %s has no id", e.name)
+		}
+		if e.name == "done" {
+			continue
+		}
+		doc, err := goquery.NewDocumentFromReader(strings.NewReader(e.data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		step := doc.Find("[data-step]")
+		if key, _ := step.Attr("data-step"); key != e.name {
+			t.Errorf("event %s holds step %q", e.name, key)
+		}
+		state, _ := step.Attr("data-state")
+		last[e.name] = state
+	}
+	if len(names) < 8 || strings.Join(names[:7], ",") != "areas,departments,designations,employees,schedules,drivers,car-assignments" {
+		t.Errorf("the stream did not start with one event per step in order: %v", names)
+	}
+	if names[len(names)-1] != "done" {
+		t.Fatalf("the stream did not end with done: %v", names)
+	}
+	if last["areas"] != "done" {
+		t.Errorf("areas ended %q, want done", last["areas"])
+	}
+	for _, k := range []string{"departments", "designations", "employees", "schedules", "drivers", "car-assignments"} {
+		if last[k] != "skipped" {
+			t.Errorf("%s ended %q, want skipped (its sheet is missing)", k, last[k])
+		}
+	}
+	done := events[len(events)-1]
+	doc, _ := goquery.NewDocumentFromReader(strings.NewReader(done.data))
+	if st, _ := doc.Find("[data-import-state]").Attr("data-import-state"); st != "succeeded" {
+		t.Errorf("done says %q, want succeeded", st)
+	}
+	if got := countRows(t, a.dbPath, "areas"); got != 30 {
+		t.Errorf("areas in the database: %d, want 30", got)
+	}
+
+	// The status JSON agrees.
+	req, _ := http.NewRequest("GET", a.URL+page, nil)
+	req.Header.Set("Accept", "application/json")
+	jr, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer jr.Body.Close()
+	var status struct {
+		State string `json:"state"`
+		Steps []struct {
+			Key     string `json:"key"`
+			State   string `json:"state"`
+			Rows    int    `json:"rows"`
+			Created int    `json:"created"`
+		} `json:"steps"`
+	}
+	if err := json.NewDecoder(jr.Body).Decode(&status); err != nil {
+		t.Fatal(err)
+	}
+	if status.State != "succeeded" || status.Steps[0].Created != 30 || status.Steps[0].Rows != 30 {
+		t.Errorf("status JSON = %+v", status)
+	}
+}
+
+func TestUploadingTheSameWorkbookTwiceLeavesEverythingUnchanged(t *testing.T) {
+	a := newApp(t, handlersConfig())
+	book := areasWorkbook(t, 5)
+	for range 2 {
+		page := a.upload(t, "areas.xlsx", book, nil).Header.Get("Location")
+		readEvents(t, a.URL+page+"/events")
+	}
+	req, _ := http.NewRequest("GET", a.URL+"/imports", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	doc, _ := goquery.NewDocumentFromReader(resp.Body)
+	rows := doc.Find("table.history tbody tr")
+	if rows.Length() != 2 {
+		t.Fatalf("history lists %d imports, want 2", rows.Length())
+	}
+	// Newest first: the second import created nothing.
+	cells := rows.First().Find("td")
+	if created, unchanged := strings.TrimSpace(cells.Eq(5).Text()), strings.TrimSpace(cells.Eq(7).Text()); created != "0" || unchanged != "5" {
+		t.Errorf("second import: created %s, unchanged %s; want 0 and 5", created, unchanged)
+	}
+}
+
+func TestUploadWithHTMXAnswersWithTheConnectedPanel(t *testing.T) {
+	a := newApp(t, handlersConfig())
+	resp := a.upload(t, "areas.xlsx", areasWorkbook(t, 1), http.Header{"Hx-Request": {"true"}})
+	if resp.StatusCode != 200 {
+		t.Fatalf("status %s, want 200", resp.Status)
+	}
+	doc, err := goquery.NewDocumentFromReader(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	live := doc.Find("[sse-connect]")
+	if live.Length() != 1 {
+		t.Fatalf("the panel has %d sse-connect elements, want 1", live.Length())
+	}
+	if v, _ := live.Attr("sse-close"); v != "done" {
+		t.Errorf("sse-close = %q, want done", v)
+	}
+	if steps := live.Find("[sse-swap] [data-step][data-state]"); steps.Length() != 7 {
+		t.Errorf("%d steps inside sse-swap slots, want 7", steps.Length())
+	}
+	if live.Find(`[sse-swap="done"]`).Length() != 1 {
+		t.Error("no slot for the done event")
+	}
+}
+
+func TestBadUploadsAreRefusedWithTheFormAndAMessage(t *testing.T) {
+	tests := []struct {
+		name   string
+		file   string
+		body   []byte
+		status int
+		says   string
+	}{
+		{"an empty file", "empty.xlsx", nil, 400, "is empty"},
+		{"a text file", "notes.xlsx", []byte("just some text, not a workbook"), 422, "not a workbook Roster can read"},
+		{"a zip without a workbook", "zip.xlsx", []byte("PK\x05\x06" + strings.Repeat("\x00", 18)), 422, "not a workbook Roster can read"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := newApp(t, handlersConfig())
+			resp := a.upload(t, tt.file, tt.body, nil)
+			if resp.StatusCode != tt.status {
+				t.Errorf("status %d, want %d", resp.StatusCode, tt.status)
+			}
+			doc, _ := goquery.NewDocumentFromReader(resp.Body)
+			if doc.Find(`form[action="/imports"] input[type=file][name=file]`).Length() != 1 {
+				t.Error("the upload form is not shown again")
+			}
+			if msg := doc.Find("#upload-error").Text(); !strings.Contains(msg, tt.says) {
+				t.Errorf("message %q does not say %q", msg, tt.says)
+			}
+			if got := countRows(t, a.dbPath, "imports"); got != 0 {
+				t.Errorf("%d imports started, want none", got)
+			}
+		})
+	}
+}
+
+func TestAnUploadOverTheLimitIsRefusedWith413(t *testing.T) {
+	cfg := handlersConfig()
+	cfg.MaxUpload = 1 << 10
+	a := newApp(t, cfg)
+	resp := a.upload(t, "big.xlsx", make([]byte, 200<<10), nil)
+	if resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Fatalf("status %s, want 413", resp.Status)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	if !strings.Contains(string(body), "larger than the 1 KiB") {
+		t.Errorf("the page does not say the limit: %s", body)
+	}
+}
+
+func TestPagesCarryTheSecurityHeaders(t *testing.T) {
+	a := newApp(t, handlersConfig())
+	for _, path := range []string{"/", "/imports", "/imports/nope"} {
+		resp, err := http.Get(a.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		csp := resp.Header.Get("Content-Security-Policy")
+		if !strings.Contains(csp, "default-src 'self'") || strings.Contains(csp, "unsafe-") {
+			t.Errorf("%s: CSP %q", path, csp)
+		}
+		if resp.Header.Get("X-Content-Type-Options") != "nosniff" {
+			t.Errorf("%s: no nosniff", path)
+		}
+	}
+}
+
+func TestCrossSitePostsAreRefused(t *testing.T) {
+	a := newApp(t, handlersConfig())
+	tests := []struct {
+		name   string
+		header http.Header
+	}{
+		{"a browser marks it cross-site", http.Header{"Sec-Fetch-Site": {"cross-site"}}},
+		{"it comes from a foreign origin", http.Header{"Origin": {"https://evil.example"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp := a.upload(t, "areas.xlsx", areasWorkbook(t, 1), tt.header)
+			if resp.StatusCode != http.StatusForbidden {
+				t.Errorf("status %s, want 403", resp.Status)
+			}
+		})
+	}
+	if got := countRows(t, a.dbPath, "imports"); got != 0 {
+		t.Errorf("%d imports started, want none", got)
+	}
+}
+
+func TestUnknownImportIs404(t *testing.T) {
+	a := newApp(t, handlersConfig())
+	for _, path := range []string{"/imports/XYZ", "/imports/XYZ/events", "/imports/XYZ/problems.xlsx"} {
+		resp, err := http.Get(a.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 404 {
+			t.Errorf("%s: %s, want 404", path, resp.Status)
+		}
+	}
+}
+
+func TestHealthz(t *testing.T) {
+	a := newApp(t, handlersConfig())
+	resp, err := http.Get(a.URL + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 || strings.TrimSpace(string(body)) != "ok" {
+		t.Errorf("healthz: %s %q", resp.Status, body)
+	}
+}

@@ -1,0 +1,106 @@
+// Package handlers is Roster's HTTP side: the routes of the contract, the
+// upload, the event stream, the downloads, and the security every page
+// gets. It knows HTTP and renders components; the importer does the work.
+package handlers
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/a-h/templ"
+
+	"roster/components"
+	"roster/importer"
+)
+
+// Imports is what the handlers need of the importer.
+type Imports interface {
+	Submit(ctx context.Context, fileName, path string) (string, error)
+	Status(ctx context.Context, id string) (importer.Status, error)
+	History(ctx context.Context, limit int) ([]importer.Status, error)
+	Problems(ctx context.Context, id string, limit int) ([]importer.Problem, int, error)
+	Cancel(ctx context.Context, id string) error
+	Subscribe(ctx context.Context, id string) (*importer.Subscription, error)
+	Upload(id string) (string, error)
+}
+
+// Workbooks writes the workbooks users download.
+type Workbooks interface {
+	Template(w io.Writer) error
+	Export(ctx context.Context, w io.Writer) error
+	ProblemsWorkbook(ctx context.Context, id string, w io.Writer) error
+}
+
+// Config is how the server behaves.
+type Config struct {
+	MaxUpload int64         // bytes a workbook may have
+	UploadDir string        // where uploads are written while they arrive
+	KeepAlive time.Duration // between comments on an idle event stream
+	Throttle  time.Duration // least time between two updates of one running step
+}
+
+// Server holds the handlers' dependencies.
+type Server struct {
+	imports   Imports
+	workbooks Workbooks
+	health    func(context.Context) error
+	log       *slog.Logger
+	cfg       Config
+	now       func() time.Time
+}
+
+// NewServer returns the whole HTTP side of Roster.
+func NewServer(log *slog.Logger, cfg Config, imports Imports, workbooks Workbooks, health func(context.Context) error) http.Handler {
+	if cfg.KeepAlive <= 0 {
+		cfg.KeepAlive = 15 * time.Second
+	}
+	if cfg.Throttle <= 0 {
+		cfg.Throttle = 100 * time.Millisecond
+	}
+	s := &Server{imports: imports, workbooks: workbooks, health: health, log: log, cfg: cfg, now: time.Now}
+	return s.routes()
+}
+
+// render writes a component to a buffer first, so that a failure becomes a
+// clean error page instead of half a page.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {
+	var buf bytes.Buffer
+	if err := c.Render(r.Context(), &buf); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	buf.WriteTo(w)
+}
+
+// serverError logs an internal failure once and shows the user words they
+// can act on, never the error itself.
+func (s *Server) serverError(w http.ResponseWriter, r *http.Request, err error) {
+	s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	s.errorPage(w, r, http.StatusInternalServerError, "Something went wrong",
+		"The server could not complete this request. Try again in a moment; if it keeps happening, tell your administrator.")
+}
+
+// errorPage answers with a page (or, for htmx, the message alone).
+func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, status int, title, message string) {
+	var buf bytes.Buffer
+	var c templ.Component = components.ErrorPage(components.ErrorView{Status: status, Title: title, Message: message})
+	if err := c.Render(r.Context(), &buf); err != nil {
+		http.Error(w, title, status)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	buf.WriteTo(w)
+}
+
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	s.errorPage(w, r, http.StatusNotFound, "Not found", "There is nothing at this address. Check the link, or start from the upload page.")
+}
+
+func isHTMX(r *http.Request) bool { return r.Header.Get("HX-Request") == "true" }

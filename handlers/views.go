@@ -1,0 +1,180 @@
+package handlers
+
+import (
+	"fmt"
+	"time"
+
+	"roster/components"
+	"roster/importer"
+)
+
+// stepNames are the steps as people say them.
+var stepNames = map[importer.StepKey]string{
+	importer.StepAreas:          "Areas",
+	importer.StepDepartments:    "Departments",
+	importer.StepDesignations:   "Designations",
+	importer.StepEmployees:      "Employees",
+	importer.StepSchedules:      "Schedules",
+	importer.StepDrivers:        "Drivers",
+	importer.StepCarAssignments: "Car assignments",
+}
+
+var stepLabels = map[importer.StepState]string{
+	importer.StepPending:   "Waiting",
+	importer.StepRunning:   "Running",
+	importer.StepDone:      "Done",
+	importer.StepFailed:    "Failed",
+	importer.StepSkipped:   "Skipped",
+	importer.StepCancelled: "Cancelled",
+}
+
+var stateLabels = map[importer.State]string{
+	importer.Queued:      "Queued",
+	importer.Running:     "Running",
+	importer.Succeeded:   "Succeeded",
+	importer.Failed:      "Failed",
+	importer.Cancelled:   "Cancelled",
+	importer.Interrupted: "Interrupted",
+}
+
+// stepView is what the stepper shows of one step at the moment now.
+func stepView(st importer.Status, s importer.Step, now time.Time) components.StepView {
+	v := components.StepView{
+		Key:       string(s.Key),
+		Name:      stepNames[s.Key],
+		State:     string(s.State),
+		Label:     stepLabels[s.State],
+		Current:   s.State == importer.StepRunning,
+		Rows:      s.Rows,
+		Total:     s.Total,
+		Created:   s.Created,
+		Updated:   s.Updated,
+		Unchanged: s.Unchanged,
+		Problems:  s.Problems,
+		Written:   s.State == importer.StepDone && st.State != importer.Failed && st.Problems == 0,
+	}
+	// The first step carries the queue position: the stream's only events
+	// are the steps and done, and a waiting user wants to see it move.
+	if st.State == importer.Queued && s.Key == importer.Steps[0] {
+		if st.Ahead > 0 {
+			v.Label = fmt.Sprintf("Waiting: %d %s ahead", st.Ahead, plural(st.Ahead, "import", "imports"))
+		} else {
+			v.Label = "Waiting to start"
+		}
+	}
+	if el := s.Elapsed(now); el > 0 {
+		v.Elapsed = duration(el)
+		if s.State == importer.StepRunning && s.Rows > 0 {
+			rate := float64(s.Rows) / el.Seconds()
+			v.Rate = components.Count(int(rate)) + " rows/s"
+			if s.Total > s.Rows && rate > 0 {
+				left := time.Duration(float64(s.Total-s.Rows) / rate * float64(time.Second))
+				v.Left = "about " + duration(left) + " left"
+			}
+		}
+	}
+	return v
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// duration says a length of time the way a person would read it.
+func duration(d time.Duration) string {
+	switch {
+	case d < time.Second:
+		return fmt.Sprintf("%d ms", d.Milliseconds())
+	case d < time.Minute:
+		return fmt.Sprintf("%.1f s", d.Seconds())
+	case d < time.Hour:
+		return fmt.Sprintf("%d min %02d s", int(d.Minutes()), int(d.Seconds())%60)
+	default:
+		return fmt.Sprintf("%d h %02d min", int(d.Hours()), int(d.Minutes())%60)
+	}
+}
+
+func summaryView(st importer.Status) components.SummaryView {
+	v := components.SummaryView{
+		ImportID:  st.ID,
+		State:     string(st.State),
+		Problems:  st.Problems,
+		Final:     st.State.Final(),
+		CanCancel: !st.State.Final(),
+		Message:   st.Error,
+	}
+	switch st.State {
+	case importer.Queued:
+		v.Title = "Waiting to start"
+		v.Message = "Imports run one at a time; this one starts as soon as the ones before it end."
+		if st.Ahead > 0 {
+			v.Message = fmt.Sprintf("%d %s ahead of this one. Imports run one at a time.", st.Ahead, plural(st.Ahead, "import is", "imports are"))
+		}
+	case importer.Running:
+		v.Title = "Importing"
+		v.Message = "Nothing is saved until every sheet has been checked."
+	case importer.Succeeded:
+		var c, u, n int
+		for _, s := range st.Steps {
+			c, u, n = c+s.Created, u+s.Updated, n+s.Unchanged
+		}
+		v.Title = "Import complete"
+		v.Message = fmt.Sprintf("Everything was saved: %s created, %s updated, %s unchanged.",
+			components.Count(c), components.Count(u), components.Count(n))
+	case importer.Failed:
+		v.Title = "Nothing was saved"
+	case importer.Cancelled:
+		v.Title = "Import cancelled"
+	case importer.Interrupted:
+		v.Title = "Import interrupted"
+	}
+	if st.State == importer.Failed && st.Problems > 0 {
+		v.ReportURL = "/imports/" + st.ID + "/problems.xlsx"
+	}
+	return v
+}
+
+func importView(st importer.Status, problems []importer.Problem, total int, now time.Time) components.ImportView {
+	v := components.ImportView{
+		ID:        st.ID,
+		FileName:  st.FileName,
+		State:     string(st.State),
+		Summary:   summaryView(st),
+		Warnings:  st.Warnings,
+		Total:     total,
+		Ahead:     st.Ahead,
+		Started:   st.Created.Local().Format("2 Jan 2006 15:04:05"),
+		EventsURL: "/imports/" + st.ID + "/events",
+		CancelURL: "/imports/" + st.ID + "/cancel",
+	}
+	for _, s := range st.Steps {
+		v.Steps = append(v.Steps, stepView(st, s, now))
+	}
+	for _, p := range problems {
+		v.Problems = append(v.Problems, components.ProblemView{
+			Sheet: p.Sheet, Row: p.Row, Column: p.Column, Value: p.Value, Message: p.Message,
+		})
+	}
+	return v
+}
+
+func historyRow(st importer.Status) components.HistoryRow {
+	r := components.HistoryRow{
+		ID: st.ID, FileName: st.FileName, State: string(st.State), Label: stateLabels[st.State],
+		Started:  st.Created.Local().Format("2 Jan 2006 15:04"),
+		Problems: st.Problems,
+	}
+	if !st.Started.IsZero() && !st.Finished.IsZero() {
+		r.Duration = duration(st.Finished.Sub(st.Started))
+	}
+	for _, s := range st.Steps {
+		r.Rows += s.Rows
+		r.Created += s.Created
+		r.Updated += s.Updated
+		r.Unchanged += s.Unchanged
+	}
+	return r
+}

@@ -1,0 +1,379 @@
+package importer
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"roster/importer/store"
+	"roster/importer/xlsx"
+)
+
+// MaxProblems is how many problems an import keeps in detail. Past it the
+// problems are still counted, so the user knows how many there are, but a
+// workbook wrong in every cell cannot fill the server's memory.
+const MaxProblems = 100_000
+
+// Limits of what a workbook may be; the contract's are Excel's own and
+// 1 GiB unpacked.
+var Limits = xlsx.DefaultLimits
+
+// Result is how an import ended.
+type Result struct {
+	Status   Status
+	Problems []Problem // at most MaxProblems; Status.Problems counts them all
+}
+
+// run is one import as it runs: the snapshot the user sees, kept up to date
+// and reported after every change.
+type run struct {
+	status   Status
+	problems []Problem
+	report   func(Status)
+	now      func() time.Time
+}
+
+func (r *run) step(key StepKey) *Step {
+	for i := range r.status.Steps {
+		if r.status.Steps[i].Key == key {
+			return &r.status.Steps[i]
+		}
+	}
+	panic("importer: unknown step " + string(key))
+}
+
+func (r *run) addProblems(key StepKey, ps []Problem) {
+	r.step(key).Problems += len(ps)
+	r.status.Problems += len(ps)
+	room := MaxProblems - len(r.problems)
+	if room > 0 {
+		r.problems = append(r.problems, ps[:min(room, len(ps))]...)
+	}
+}
+
+func (r *run) warn(msg string) {
+	r.status.Warnings = append(r.status.Warnings, msg)
+}
+
+func (r *run) publish() {
+	if r.report != nil {
+		r.report(r.status.Clone())
+	}
+}
+
+// Import reads the workbook at path and writes it to the store in one
+// transaction, or writes nothing. It reports every change of the import's
+// status to report (which must not block for long) and returns the final
+// status. An error is returned only with a final status that says, in
+// words a user can act on, what went wrong; the error has the detail for
+// the log.
+func Import(ctx context.Context, st *store.Store, path string, status Status, report func(Status)) (Result, error) {
+	r := &run{status: status, report: report, now: time.Now}
+	r.status.State = Running
+	r.status.Started = r.now()
+	r.publish()
+
+	err := r.importWorkbook(ctx, st, path)
+	r.status.Finished = r.now()
+	switch {
+	case err == nil && r.status.Problems == 0:
+		r.status.State = Succeeded
+	case err == nil:
+		r.status.State = Failed
+		problems := "problems"
+		if r.status.Problems == 1 {
+			problems = "problem"
+		}
+		r.status.Error = fmt.Sprintf("The workbook has %d %s; nothing was saved. Fix the cells listed below and upload it again.", r.status.Problems, problems)
+	case errors.Is(err, context.Canceled) && ctx.Err() != nil:
+		r.status.State = Cancelled
+		r.status.Error = "The import was cancelled; nothing was saved."
+		err = nil
+	default:
+		r.status.State = Failed
+		r.status.Error = userMessage(err)
+	}
+	if r.status.State != Succeeded {
+		r.endSteps()
+	}
+	sortProblems(r.problems)
+	r.publish()
+	return Result{Status: r.status, Problems: r.problems}, err
+}
+
+// endSteps settles the steps of an import that did not succeed: nothing
+// was written, so no step claims to have created or updated anything.
+func (r *run) endSteps() {
+	final := StepCancelled
+	if r.status.State == Failed {
+		final = StepFailed
+	}
+	for i := range r.status.Steps {
+		s := &r.status.Steps[i]
+		s.Created, s.Updated, s.Unchanged = 0, 0, 0
+		if s.State.Final() {
+			continue
+		}
+		if s.State == StepRunning || r.status.State == Cancelled {
+			s.State = final
+		} else {
+			// A step the failure kept from starting.
+			s.State = StepCancelled
+		}
+		if s.Finished.IsZero() && !s.Started.IsZero() {
+			s.Finished = r.status.Finished
+		}
+	}
+}
+
+// userMessage says what an unexpected error means to the user.
+func userMessage(err error) string {
+	switch {
+	case errors.Is(err, xlsx.ErrTooLarge):
+		return "The workbook is too large: " + err.Error() + ". Nothing was saved."
+	case errors.Is(err, xlsx.ErrNotXLSX):
+		return "The file could not be read as an Excel workbook (.xlsx): " + err.Error() + ". Save it from Excel as .xlsx and upload it again. Nothing was saved."
+	case errors.Is(err, errRead):
+		return "Part of the workbook could not be read (" + err.Error() + "). Open it in Excel, save it again and upload it. Nothing was saved."
+	default:
+		return "The import stopped because of a problem on the server (the database could not be written). Nothing was saved; try again, and tell your administrator if it happens again."
+	}
+}
+
+var errRead = errors.New("read error")
+
+// sortProblems puts problems in the order a user fixes them: sheet by
+// sheet in step order, then row by row. The checks across rows run after
+// a sheet is read, so their problems arrive late.
+func sortProblems(ps []Problem) {
+	order := map[string]int{}
+	for i, sh := range Sheets {
+		order[Normalize(sh.Name)] = i
+	}
+	slices.SortStableFunc(ps, func(a, b Problem) int {
+		if c := cmp.Compare(order[Normalize(a.Sheet)], order[Normalize(b.Sheet)]); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Row, b.Row)
+	})
+}
+
+func tables() []store.Table {
+	t := make([]store.Table, len(Sheets))
+	for i, s := range Sheets {
+		t[i] = tableOf(s)
+	}
+	return t
+}
+
+func tableOf(s *Sheet) store.Table {
+	return store.Table{Name: s.Table, Key: s.Key, Fields: s.Fields(), Unique: s.Unique}
+}
+
+func (r *run) importWorkbook(ctx context.Context, st *store.Store, path string) error {
+	wb, err := xlsx.Open(path, Limits)
+	if err != nil {
+		return err
+	}
+	defer wb.Close()
+
+	found := r.matchSheets(wb)
+	tx, err := st.Begin(ctx, tables())
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+
+	for _, sh := range Sheets {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		name, ok := found[sh.Step]
+		if !ok {
+			s := r.step(sh.Step)
+			s.State = StepSkipped
+			r.publish()
+			continue
+		}
+		if err := r.importSheet(ctx, tx, wb, sh, name); err != nil {
+			return err
+		}
+	}
+	if r.status.Problems > 0 {
+		return nil // the deferred rollback undoes everything
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// matchSheets finds the workbook's sheet for each step and warns about the
+// sheets it ignores.
+func (r *run) matchSheets(wb *xlsx.Workbook) map[StepKey]string {
+	found := map[StepKey]string{}
+	for _, info := range wb.Sheets() {
+		var match *Sheet
+		for _, sh := range Sheets {
+			if Normalize(sh.Name) == Normalize(info.Name) {
+				match = sh
+			}
+		}
+		switch {
+		case Normalize(info.Name) == problemsColumn:
+			// The problems workbook's own sheet: ignored on purpose.
+		case info.Hidden:
+			r.warn(fmt.Sprintf("Sheet %q is hidden; it was ignored.", info.Name))
+		case match == nil:
+			r.warn(fmt.Sprintf("Sheet %q is not one Roster knows; it was ignored.", info.Name))
+		case found[match.Step] != "":
+			r.warn(fmt.Sprintf("Sheet %q repeats sheet %q; it was ignored.", info.Name, found[match.Step]))
+		default:
+			found[match.Step] = info.Name
+		}
+	}
+	return found
+}
+
+func (r *run) importSheet(ctx context.Context, tx *store.Tx, wb *xlsx.Workbook, sh *Sheet, name string) error {
+	s := r.step(sh.Step)
+	s.State = StepRunning
+	s.Started = r.now()
+	if n, err := wb.CountRows(name); err == nil && n > 0 {
+		s.Total = n - 1 // the header row
+	}
+	r.publish()
+
+	// The sheet is read on its own goroutine while this one writes, so both
+	// cores work.
+	batches := make(chan batch, 2)
+	stop := make(chan struct{})
+	readErr := make(chan error, 1)
+	go func() {
+		_, err := readSheet(wb, sh, name, batches, stop)
+		readErr <- err
+	}()
+	drain := func() {
+		close(stop)
+		for range batches {
+		}
+		<-readErr
+	}
+	tb := tableOf(sh)
+	for b := range batches {
+		if err := ctx.Err(); err != nil {
+			drain()
+			return err
+		}
+		if err := tx.Stage(ctx, tb, b.rows); err != nil {
+			drain()
+			return err
+		}
+		s.Rows = b.read
+		s.Total = max(s.Total, s.Rows)
+		r.addProblems(sh.Step, b.problems)
+		r.status.Warnings = append(r.status.Warnings, b.warnings...)
+		r.publish()
+	}
+	if err := <-readErr; err != nil {
+		return fmt.Errorf("sheet %q: %w: %w", name, errRead, err)
+	}
+	s.Total = s.Rows
+
+	if err := r.checkSheet(ctx, tx, sh, name); err != nil {
+		return err
+	}
+	if r.status.Problems == 0 {
+		created, updated, err := tx.Merge(ctx, tb)
+		if err != nil {
+			return err
+		}
+		s.Created, s.Updated, s.Unchanged = created, updated, s.Rows-created-updated
+	}
+	s.Finished = r.now()
+	s.State = StepDone
+	if s.Problems > 0 {
+		s.State = StepFailed
+	}
+	r.publish()
+	return nil
+}
+
+// checkSheet runs the rules that look across rows: keys not repeated,
+// unique values unique in the workbook and the database, references that
+// lead somewhere.
+func (r *run) checkSheet(ctx context.Context, tx *store.Tx, sh *Sheet, name string) error {
+	tb := tableOf(sh)
+	if err := tx.Index(ctx, tb, sh.Key...); err != nil {
+		return err
+	}
+	var problems []Problem
+	repeats, err := tx.Repeats(ctx, tb, sh.Key...)
+	if err != nil {
+		return err
+	}
+	keyHeader := sh.Column(sh.Key[0]).Header
+	keyName := keyHeader
+	if len(sh.Key) > 1 {
+		var hs []string
+		for _, k := range sh.Key {
+			hs = append(hs, sh.Column(k).Header)
+		}
+		keyName = strings.Join(hs, " + ")
+	}
+	for _, rp := range repeats {
+		problems = append(problems, Problem{
+			Sheet: name, Row: rp.Row, Column: keyHeader, Value: rp.Value,
+			Message: fmt.Sprintf("%s %q is repeated: row %d already has it", keyName, rp.Value, rp.FirstRow),
+		})
+	}
+	for _, field := range sh.Unique {
+		col := sh.Column(field)
+		if err := tx.Index(ctx, tb, field); err != nil {
+			return err
+		}
+		repeats, err := tx.Repeats(ctx, tb, field)
+		if err != nil {
+			return err
+		}
+		for _, rp := range repeats {
+			problems = append(problems, Problem{
+				Sheet: name, Row: rp.Row, Column: col.Header, Value: rp.Value,
+				Message: fmt.Sprintf("%s %q is also on row %d; each must be different", col.Header, rp.Value, rp.FirstRow),
+			})
+		}
+		taken, err := tx.Taken(ctx, tb, field)
+		if err != nil {
+			return err
+		}
+		for _, tk := range taken {
+			problems = append(problems, Problem{
+				Sheet: name, Row: tk.Row, Column: col.Header, Value: tk.Value,
+				Message: fmt.Sprintf("%s %q already belongs to %s %q in Roster", col.Header, tk.Value, keyHeader, tk.Owner),
+			})
+		}
+	}
+	for _, ref := range sh.Refs {
+		col := sh.Column(ref.Field)
+		target := SheetFor(ref.To)
+		dangling, err := tx.Dangling(ctx, tb, ref.Field, tableOf(target))
+		if err != nil {
+			return err
+		}
+		for _, d := range dangling {
+			problems = append(problems, Problem{
+				Sheet: name, Row: d.Row, Column: col.Header, Value: d.Value,
+				Message: fmt.Sprintf("%s %q is not in the %s sheet nor already in Roster", col.Header, d.Value, target.Name),
+			})
+		}
+	}
+	r.addProblems(sh.Step, problems)
+	return nil
+}

@@ -1,0 +1,283 @@
+package importer
+
+import (
+	"errors"
+	"fmt"
+	"net/mail"
+	"strconv"
+	"strings"
+
+	"roster/importer/xlsx"
+)
+
+// rowsPerBatch is how many rows travel together from the reader to the
+// database: big enough to amortise a statement, small enough that progress
+// moves often.
+const rowsPerBatch = 2000
+
+// batch is a run of checked rows of one sheet, ready to stage.
+type batch struct {
+	rows     [][]any   // Excel row number, then one value per field
+	problems []Problem // found in these rows
+	warnings []string  // about the sheet's header
+	read     int       // data rows read so far in the sheet
+}
+
+// problemsColumn is the column the problems workbook adds to each sheet; it
+// is ignored when that workbook is uploaded again.
+const problemsColumn = "problems"
+
+// sheetReader turns the rows of one sheet into values for its table.
+type sheetReader struct {
+	sheet    *Sheet
+	name     string // the sheet's name in the workbook
+	date1904 bool
+	cols     []int // workbook column of each of the sheet's columns; -1 if absent
+	header   []string
+	headerAt int // Excel row number of the header row
+	warnings []string
+}
+
+// readSheet reads every row of a sheet and sends checked batches on out.
+// It closes out when done; a read error ends the sheet with err.
+func readSheet(wb *xlsx.Workbook, sh *Sheet, name string, out chan<- batch, stop <-chan struct{}) (merged []xlsx.Range, err error) {
+	defer close(out)
+	rows, err := wb.Rows(name)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	r := &sheetReader{sheet: sh, name: name, date1904: wb.Date1904()}
+	cur := batch{}
+	send := func() bool {
+		select {
+		case out <- cur:
+			cur = batch{read: cur.read}
+			return true
+		case <-stop:
+			return false
+		}
+	}
+	for rows.Next() {
+		row := rows.Row()
+		if blank(row) {
+			continue
+		}
+		if r.cols == nil {
+			cur.problems = append(cur.problems, r.readHeader(row)...)
+			cur.warnings = r.warnings
+			continue
+		}
+		cur.read++
+		values, problems := r.readRow(row)
+		cur.rows = append(cur.rows, values)
+		cur.problems = append(cur.problems, problems...)
+		if len(cur.rows) >= rowsPerBatch {
+			if !send() {
+				return nil, nil
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if r.cols == nil {
+		cur.problems = append(cur.problems, Problem{Sheet: name, Message: "the sheet has no header row; use the template's headers"})
+	}
+	merged = rows.Merged()
+	for _, m := range merged {
+		if m.LastRow > r.headerAt && r.headerAt > 0 {
+			cur.problems = append(cur.problems, Problem{
+				Sheet: name, Row: max(m.FirstRow, r.headerAt+1), Column: r.headerName(m.FirstCol),
+				Message: fmt.Sprintf("cells %s are merged; unmerge them and give each cell its own value", rangeName(m)),
+			})
+		}
+	}
+	send()
+	return merged, nil
+}
+
+func blank(row xlsx.Row) bool {
+	for _, c := range row.Cells {
+		if c.Type != xlsx.TypeBlank && !(c.Type == xlsx.TypeText && strings.TrimSpace(c.Value) == "") {
+			return false
+		}
+	}
+	return true
+}
+
+// readHeader finds the sheet's columns in its header row.
+func (r *sheetReader) readHeader(row xlsx.Row) []Problem {
+	r.headerAt = row.Number
+	r.cols = make([]int, len(r.sheet.Columns))
+	for i := range r.cols {
+		r.cols[i] = -1
+	}
+	for _, c := range row.Cells {
+		text, _ := xlsx.Text(c)
+		for len(r.header) <= c.Col {
+			r.header = append(r.header, "")
+		}
+		r.header[c.Col] = text
+		if strings.TrimSpace(text) == "" {
+			continue
+		}
+		found := false
+		for i, col := range r.sheet.Columns {
+			if Normalize(col.Header) == Normalize(text) {
+				if r.cols[i] < 0 {
+					r.cols[i] = c.Col
+				}
+				found = true
+			}
+		}
+		if !found && Normalize(text) != problemsColumn {
+			r.warnings = append(r.warnings, fmt.Sprintf("Sheet %q: column %q (%s) is not one Roster knows; it was ignored.",
+				r.name, text, xlsx.ColumnName(c.Col)))
+		}
+	}
+	var problems []Problem
+	for i, col := range r.sheet.Columns {
+		if r.cols[i] < 0 && col.Required {
+			problems = append(problems, Problem{
+				Sheet: r.name, Row: row.Number, Column: col.Header,
+				Message: fmt.Sprintf("the required column %q is missing from the header row", col.Header),
+			})
+		}
+	}
+	return problems
+}
+
+func (r *sheetReader) headerName(col int) string {
+	if col < len(r.header) && strings.TrimSpace(r.header[col]) != "" {
+		return r.header[col]
+	}
+	return xlsx.ColumnName(col)
+}
+
+// readRow checks one data row: every problem of the row is reported, and
+// the values that are good are kept, so the row still defines its key.
+func (r *sheetReader) readRow(row xlsx.Row) ([]any, []Problem) {
+	values := make([]any, len(r.cols)+1)
+	values[0] = row.Number
+	var problems []Problem
+	for i, col := range r.sheet.Columns {
+		at := r.cols[i]
+		if at < 0 {
+			continue
+		}
+		cell := cellAt(row, at)
+		v, err := convert(col, cell, r.date1904)
+		if err != nil {
+			problems = append(problems, Problem{
+				Sheet: r.name, Row: row.Number, Column: col.Header,
+				Value: shown(cell), Message: err.Error(),
+			})
+			continue
+		}
+		if v != nil {
+			values[i+1] = v
+		}
+	}
+	for i, col := range r.sheet.Columns {
+		if col.Required && values[i+1] == nil && r.cols[i] >= 0 && !hasProblem(problems, col.Header) {
+			problems = append(problems, Problem{
+				Sheet: r.name, Row: row.Number, Column: col.Header,
+				Message: fmt.Sprintf("%s is required", col.Header),
+			})
+		}
+	}
+	return values, problems
+}
+
+func hasProblem(problems []Problem, column string) bool {
+	for _, p := range problems {
+		if p.Column == column {
+			return true
+		}
+	}
+	return false
+}
+
+// cellAt returns the cell in a column of a sparse row, blank if absent.
+func cellAt(row xlsx.Row, col int) xlsx.Cell {
+	for _, c := range row.Cells {
+		if c.Col == col {
+			return c
+		}
+		if c.Col > col {
+			break
+		}
+	}
+	return xlsx.Cell{Col: col, Type: xlsx.TypeBlank}
+}
+
+// shown is a cell's value as the problem reports it.
+func shown(c xlsx.Cell) string {
+	v := c.Value
+	if len(v) > 200 {
+		v = v[:200] + "…"
+	}
+	return v
+}
+
+// convert turns a cell into the value stored for a column: nil for an
+// empty cell, or an error that says what was expected.
+func convert(col Column, c xlsx.Cell, date1904 bool) (any, error) {
+	if c.Type == xlsx.TypeBlank || (c.Type == xlsx.TypeText && strings.TrimSpace(c.Value) == "") {
+		return nil, nil
+	}
+	switch col.Kind {
+	case KindDate:
+		d, err := xlsx.Date(c, date1904)
+		if err != nil {
+			return nil, err
+		}
+		return d.Format("2006-01-02"), nil
+	case KindTime:
+		h, m, err := xlsx.Time(c)
+		if err != nil {
+			return nil, err
+		}
+		return fmt.Sprintf("%02d:%02d", h, m), nil
+	}
+	text, err := xlsx.Text(c)
+	if err != nil {
+		return nil, err
+	}
+	if text == "" {
+		return nil, nil
+	}
+	switch col.Kind {
+	case KindEmail:
+		return checkEmail(text)
+	case KindSeats:
+		n, err := strconv.Atoi(text)
+		if err != nil || n < 1 || n > 99 {
+			return nil, fmt.Errorf("expected a whole number of seats from 1 to 99, found %q", text)
+		}
+		return n, nil
+	}
+	return text, nil
+}
+
+var errEmail = errors.New("expected an email address like name@example.com")
+
+// checkEmail accepts one @ with a non-empty local part and a dot in the
+// domain, and returns the address in lower case.
+func checkEmail(s string) (string, error) {
+	local, domain, ok := strings.Cut(s, "@")
+	if !ok || local == "" || strings.Contains(domain, "@") ||
+		!strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") ||
+		strings.ContainsAny(s, " \t\r\n<>,;") {
+		return "", fmt.Errorf("%w, found %q", errEmail, s)
+	}
+	if _, err := mail.ParseAddress(s); err != nil {
+		return "", fmt.Errorf("%w, found %q", errEmail, s)
+	}
+	return strings.ToLower(s), nil
+}
+
+func rangeName(m xlsx.Range) string {
+	return fmt.Sprintf("%s%d:%s%d", xlsx.ColumnName(m.FirstCol), m.FirstRow, xlsx.ColumnName(m.LastCol), m.LastRow)
+}

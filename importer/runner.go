@@ -1,0 +1,470 @@
+package importer
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"roster/importer/store"
+	"roster/importer/xlsx"
+)
+
+// storePoll is how often a subscription to an import that runs elsewhere
+// reads its status from the database.
+const storePoll = time.Second
+
+// ErrNotFound is returned for an import id nobody knows.
+var ErrNotFound = errors.New("no such import")
+
+// ErrUnreadable wraps the reason an upload cannot be imported at all.
+var ErrUnreadable = errors.New("unreadable workbook")
+
+// Runner queues imports and runs them one at a time, keeps the live state
+// of the ones under way, and tells subscribers when it changes.
+type Runner struct {
+	store   *store.Store
+	uploads string // where uploads are kept while needed
+	log     *slog.Logger
+
+	mu    sync.Mutex
+	live  map[string]*job // queued and running imports
+	queue []*job          // waiting, oldest first
+	wake  chan struct{}
+}
+
+type job struct {
+	status Status
+	path   string
+	cancel context.CancelFunc // set while it runs
+	subs   map[*Subscription]struct{}
+}
+
+// NewRunner returns a runner over a store that keeps uploads in dir.
+func NewRunner(st *store.Store, dir string, log *slog.Logger) (*Runner, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("create upload directory: %w", err)
+	}
+	return &Runner{
+		store: st, uploads: dir, log: log,
+		live: map[string]*job{}, wake: make(chan struct{}, 1),
+	}, nil
+}
+
+// Run marks the imports a previous process left unfinished as interrupted,
+// then runs queued imports until ctx ends.
+func (r *Runner) Run(ctx context.Context) error {
+	if err := r.interruptLeftovers(ctx); err != nil {
+		return err
+	}
+	for {
+		j := r.next()
+		if j == nil {
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-r.wake:
+				continue
+			}
+		}
+		r.runJob(ctx, j)
+	}
+}
+
+func (r *Runner) interruptLeftovers(ctx context.Context) error {
+	left, err := r.store.ImportsInState(ctx, string(Queued), string(Running))
+	if err != nil {
+		return fmt.Errorf("find unfinished imports: %w", err)
+	}
+	for _, im := range left {
+		var st Status
+		if err := json.Unmarshal(im.Status, &st); err != nil {
+			st = NewStatus(im.ID, im.FileName, im.Created)
+		}
+		st.State = Interrupted
+		st.Error = "The server stopped during this import; nothing was saved. Upload the workbook again."
+		st.Finished = time.Now()
+		for i := range st.Steps {
+			if !st.Steps[i].State.Final() {
+				st.Steps[i].State = StepCancelled
+			}
+		}
+		if err := r.save(ctx, st); err != nil {
+			return err
+		}
+		r.log.Info("import interrupted by a restart", "import", im.ID)
+	}
+	return nil
+}
+
+// next takes the oldest queued import, or nil.
+func (r *Runner) next() *job {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.queue) == 0 {
+		return nil
+	}
+	j := r.queue[0]
+	r.queue = r.queue[1:]
+	r.publishAhead()
+	return j
+}
+
+// Submit queues an import of the workbook at path, which the runner takes
+// over (it moves or removes the file). An upload that cannot be read as a
+// workbook is refused with ErrUnreadable and nothing is queued.
+func (r *Runner) Submit(ctx context.Context, fileName, path string) (string, error) {
+	if err := Check(path); err != nil {
+		os.Remove(path)
+		return "", err
+	}
+	id := rand.Text()
+	kept := filepath.Join(r.uploads, id+".xlsx")
+	if err := os.Rename(path, kept); err != nil {
+		os.Remove(path)
+		return "", fmt.Errorf("keep upload: %w", err)
+	}
+	st := NewStatus(id, fileName, time.Now())
+	if err := r.save(ctx, st); err != nil {
+		os.Remove(kept)
+		return "", err
+	}
+	r.mu.Lock()
+	j := &job{status: st, path: kept, subs: map[*Subscription]struct{}{}}
+	r.live[id] = j
+	r.queue = append(r.queue, j)
+	r.publishAhead()
+	r.mu.Unlock()
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+	return id, nil
+}
+
+// Check tells whether the file at path can be opened as a workbook.
+func Check(path string) error {
+	info, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	if info.Size() == 0 {
+		return fmt.Errorf("%w: the file is empty", ErrUnreadable)
+	}
+	wb, err := xlsx.Open(path, Limits)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrUnreadable, err)
+	}
+	return wb.Close()
+}
+
+// publishAhead tells each queued import how many are before it. The
+// caller holds r.mu.
+func (r *Runner) publishAhead() {
+	running := 0
+	for _, j := range r.live {
+		if j.status.State == Running {
+			running = 1
+		}
+	}
+	for i, j := range r.queue {
+		if j.status.Ahead != i+running {
+			j.status.Ahead = i + running
+			j.notify()
+		}
+	}
+}
+
+func (r *Runner) runJob(ctx context.Context, j *job) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	r.mu.Lock()
+	if j.status.State != Queued { // cancelled while it waited
+		r.mu.Unlock()
+		return
+	}
+	j.cancel = cancel
+	j.status.State = Running
+	j.status.Ahead = 0
+	start := j.status.Clone()
+	r.mu.Unlock()
+
+	if err := r.save(ctx, start); err != nil {
+		r.log.Error("save import", "import", start.ID, "err", err)
+	}
+	res, err := Import(ctx, r.store, j.path, start, func(st Status) {
+		if st.State.Final() {
+			// Told to everyone only once it is saved with its problems
+			// (in finish), so nobody sees an end without its problems.
+			return
+		}
+		r.mu.Lock()
+		j.status = st
+		j.notify()
+		r.mu.Unlock()
+	})
+	if err != nil {
+		r.log.Error("import failed", "import", start.ID, "err", err)
+	}
+	// Saved with a context of its own: a server shutting down still
+	// records how its imports ended.
+	saveCtx, done := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer done()
+	if err := r.store.AddProblems(saveCtx, start.ID, toStore(res.Problems)); err != nil {
+		r.log.Error("save problems", "import", start.ID, "err", err)
+	}
+	if err := r.save(saveCtx, res.Status); err != nil {
+		r.log.Error("save import", "import", start.ID, "err", err)
+	}
+	if res.Status.State == Succeeded || res.Status.State == Cancelled {
+		os.Remove(j.path) // only a failed import's problems workbook needs it
+	}
+	r.finish(j, res.Status)
+}
+
+// finish ends the live life of an import: its subscribers get the final
+// status and the runner forgets it.
+func (r *Runner) finish(j *job, st Status) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	j.status = st
+	j.notify()
+	delete(r.live, st.ID)
+	r.publishAhead()
+}
+
+func toStore(ps []Problem) []store.Problem {
+	out := make([]store.Problem, len(ps))
+	for i, p := range ps {
+		out[i] = store.Problem(p)
+	}
+	return out
+}
+
+func (r *Runner) save(ctx context.Context, st Status) error {
+	body, err := json.Marshal(st)
+	if err != nil {
+		return err
+	}
+	return r.store.SaveImport(ctx, store.Import{
+		ID: st.ID, FileName: st.FileName, State: string(st.State), Created: st.Created, Status: body,
+	})
+}
+
+// Status returns the current status of an import.
+func (r *Runner) Status(ctx context.Context, id string) (Status, error) {
+	r.mu.Lock()
+	if j, ok := r.live[id]; ok {
+		st := j.status.Clone()
+		r.mu.Unlock()
+		return st, nil
+	}
+	r.mu.Unlock()
+	im, err := r.store.Import(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return Status{}, ErrNotFound
+	}
+	if err != nil {
+		return Status{}, err
+	}
+	var st Status
+	if err := json.Unmarshal(im.Status, &st); err != nil {
+		return Status{}, fmt.Errorf("read status of import %s: %w", id, err)
+	}
+	return st, nil
+}
+
+// History returns the latest imports, newest first.
+func (r *Runner) History(ctx context.Context, limit int) ([]Status, error) {
+	ims, err := r.store.Imports(ctx, limit)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Status, 0, len(ims))
+	for _, im := range ims {
+		st, err := r.Status(ctx, im.ID)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, st)
+	}
+	return out, nil
+}
+
+// Problems returns the first limit problems of an import (all when limit
+// is 0) and how many there are.
+func (r *Runner) Problems(ctx context.Context, id string, limit int) ([]Problem, int, error) {
+	ps, total, err := r.store.Problems(ctx, id, limit)
+	if err != nil {
+		return nil, 0, err
+	}
+	out := make([]Problem, len(ps))
+	for i, p := range ps {
+		out[i] = Problem(p)
+	}
+	return out, total, nil
+}
+
+// Upload returns the path of the kept upload of a failed import.
+func (r *Runner) Upload(id string) (string, error) {
+	if strings.ContainsAny(id, `/\.`) {
+		return "", ErrNotFound
+	}
+	p := filepath.Join(r.uploads, id+".xlsx")
+	if _, err := os.Stat(p); err != nil {
+		return "", ErrNotFound
+	}
+	return p, nil
+}
+
+// Cancel stops a queued or running import; nothing of it is written. It
+// does nothing to an import that has ended.
+func (r *Runner) Cancel(ctx context.Context, id string) error {
+	r.mu.Lock()
+	j, ok := r.live[id]
+	if !ok {
+		r.mu.Unlock()
+		if _, err := r.Status(ctx, id); err != nil {
+			return err
+		}
+		return nil
+	}
+	if j.status.State == Running {
+		j.cancel()
+		r.mu.Unlock()
+		return nil
+	}
+	// Still queued: it ends here, without running.
+	for i, q := range r.queue {
+		if q == j {
+			r.queue = append(r.queue[:i], r.queue[i+1:]...)
+			break
+		}
+	}
+	st := j.status.Clone()
+	st.State = Cancelled
+	st.Error = "The import was cancelled before it started; nothing was saved."
+	st.Finished = time.Now()
+	st.Ahead = 0
+	for i := range st.Steps {
+		st.Steps[i].State = StepCancelled
+	}
+	r.mu.Unlock()
+	if err := r.save(ctx, st); err != nil {
+		return err
+	}
+	os.Remove(j.path)
+	r.finish(j, st)
+	return nil
+}
+
+// Subscription follows one import. C receives a value whenever the import
+// changed since Latest was last called; it is closed once the import has
+// ended and its final state can be read with Latest.
+type Subscription struct {
+	C      <-chan struct{}
+	c      chan struct{}
+	mu     sync.Mutex
+	latest Status
+	closed bool
+	leave  func()
+}
+
+// Latest returns the newest status the subscription has seen. Only the
+// newest is kept: a slow reader skips the states in between.
+func (s *Subscription) Latest() Status {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.latest.Clone()
+}
+
+// Close stops the subscription.
+func (s *Subscription) Close() { s.leave() }
+
+func (s *Subscription) set(st Status) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return
+	}
+	s.latest = st
+	if st.State.Final() {
+		s.closed = true
+		close(s.c)
+		return
+	}
+	select {
+	case s.c <- struct{}{}:
+	default: // a signal is already waiting; it will read the newest state
+	}
+}
+
+// notify hands the job's status to its subscribers without waiting for
+// any of them. The caller holds the runner's lock.
+func (j *job) notify() {
+	for s := range j.subs {
+		s.set(j.status.Clone())
+	}
+}
+
+// Subscribe follows an import. For an import that has ended, the
+// subscription is already closed and holds the final status.
+func (r *Runner) Subscribe(ctx context.Context, id string) (*Subscription, error) {
+	c := make(chan struct{}, 1)
+	s := &Subscription{C: c, c: c}
+	r.mu.Lock()
+	j, ok := r.live[id]
+	if ok {
+		j.subs[s] = struct{}{}
+		s.leave = func() {
+			r.mu.Lock()
+			delete(j.subs, s)
+			r.mu.Unlock()
+		}
+		s.set(j.status.Clone())
+		r.mu.Unlock()
+		return s, nil
+	}
+	r.mu.Unlock()
+	st, err := r.Status(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	s.set(st)
+	if st.State.Final() {
+		s.leave = func() {}
+		return s, nil
+	}
+	// Known to the database but not live here: another instance runs it,
+	// or it is being picked up. Follow what the database says.
+	stop := make(chan struct{})
+	var once sync.Once
+	s.leave = func() { once.Do(func() { close(stop) }) }
+	go func() {
+		tick := time.NewTicker(storePoll)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+			if st, err := r.Status(ctx, id); err == nil {
+				s.set(st)
+				if st.State.Final() {
+					return
+				}
+			}
+		}
+	}()
+	return s, nil
+}

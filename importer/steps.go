@@ -1,0 +1,140 @@
+// Package importer turns an uploaded workbook into rows in the store: it
+// reads the sheets, checks every rule of the contract, writes everything in
+// one transaction or nothing, and reports progress as step snapshots.
+package importer
+
+import "time"
+
+// StepKey names one stage of an import. The keys are part of the contract:
+// they are the event names of the stream and the keys of the status JSON.
+type StepKey string
+
+const (
+	StepAreas          StepKey = "areas"
+	StepDepartments    StepKey = "departments"
+	StepDesignations   StepKey = "designations"
+	StepEmployees      StepKey = "employees"
+	StepSchedules      StepKey = "schedules"
+	StepDrivers        StepKey = "drivers"
+	StepCarAssignments StepKey = "car-assignments"
+)
+
+// Steps lists every step in dependency order: a step only refers to the
+// ones before it.
+var Steps = []StepKey{
+	StepAreas, StepDepartments, StepDesignations, StepEmployees,
+	StepSchedules, StepDrivers, StepCarAssignments,
+}
+
+// StepState is where a step is. It only moves forward: pending, running,
+// then one of the final states.
+type StepState string
+
+const (
+	StepPending   StepState = "pending"
+	StepRunning   StepState = "running"
+	StepDone      StepState = "done"
+	StepFailed    StepState = "failed"
+	StepSkipped   StepState = "skipped"
+	StepCancelled StepState = "cancelled"
+)
+
+// Final reports whether the step will change no more.
+func (s StepState) Final() bool {
+	return s == StepDone || s == StepFailed || s == StepSkipped || s == StepCancelled
+}
+
+// State is where a whole import is.
+type State string
+
+const (
+	Queued      State = "queued"
+	Running     State = "running"
+	Succeeded   State = "succeeded"
+	Failed      State = "failed"
+	Cancelled   State = "cancelled"
+	Interrupted State = "interrupted" // the server stopped during it
+)
+
+// Final reports whether the import has ended.
+func (s State) Final() bool {
+	return s == Succeeded || s == Failed || s == Cancelled || s == Interrupted
+}
+
+// Step is a snapshot of one step: what a user sees of it at one moment.
+type Step struct {
+	Key       StepKey   `json:"key"`
+	State     StepState `json:"state"`
+	Rows      int       `json:"rows"`  // rows read so far
+	Total     int       `json:"total"` // rows expected; 0 when not known yet
+	Created   int       `json:"created"`
+	Updated   int       `json:"updated"`
+	Unchanged int       `json:"unchanged"`
+	Problems  int       `json:"problems"`
+	Started   time.Time `json:"started,omitzero"`
+	Finished  time.Time `json:"finished,omitzero"`
+}
+
+// Elapsed is how long the step has run, up to now while it runs.
+func (s Step) Elapsed(now time.Time) time.Duration {
+	switch {
+	case s.Started.IsZero():
+		return 0
+	case s.Finished.IsZero():
+		return now.Sub(s.Started)
+	default:
+		return s.Finished.Sub(s.Started)
+	}
+}
+
+// Problem is one thing wrong with one cell (or row, or sheet) of a workbook.
+// Problems are data for the user, not errors of the program.
+type Problem struct {
+	Sheet   string `json:"sheet"`
+	Row     int    `json:"row"`    // the Excel row number; 0 for the sheet as a whole
+	Column  string `json:"column"` // the header name; empty for a whole row or sheet
+	Value   string `json:"value"`
+	Message string `json:"message"`
+}
+
+// Status is a snapshot of a whole import.
+type Status struct {
+	ID       string    `json:"id"`
+	State    State     `json:"state"`
+	FileName string    `json:"file_name"`
+	Problems int       `json:"problems"`
+	Steps    []Step    `json:"steps"`
+	Warnings []string  `json:"warnings,omitempty"`
+	Error    string    `json:"error,omitempty"` // what went wrong, in words a user can act on
+	Ahead    int       `json:"ahead,omitempty"` // imports queued before this one
+	Created  time.Time `json:"created"`
+	Started  time.Time `json:"started,omitzero"`
+	Finished time.Time `json:"finished,omitzero"`
+}
+
+// NewStatus is the status of an import that has not started.
+func NewStatus(id, fileName string, created time.Time) Status {
+	st := Status{ID: id, State: Queued, FileName: fileName, Created: created}
+	for _, k := range Steps {
+		st.Steps = append(st.Steps, Step{Key: k, State: StepPending})
+	}
+	return st
+}
+
+// Step returns the snapshot of the step with the given key.
+func (s Status) Step(key StepKey) Step {
+	for _, st := range s.Steps {
+		if st.Key == key {
+			return st
+		}
+	}
+	return Step{Key: key, State: StepPending}
+}
+
+// Clone returns a copy that shares no memory with s, so one goroutine can
+// keep changing a status while others read the copy.
+func (s Status) Clone() Status {
+	s.Steps = append([]Step(nil), s.Steps...)
+	s.Warnings = append([]string(nil), s.Warnings...)
+	return s
+}

@@ -1,0 +1,44 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+)
+
+// Each calls fn with every row of a company table, ordered by the table's
+// key: one value per field of tb.Fields, NULL as "", numbers as their
+// digits. The rows are read one at a time, so memory does not grow with
+// the table. fn must not keep values: the slice is reused for the next
+// row. An error from fn stops the reading and is returned as it is.
+func (s *Store) Each(ctx context.Context, tb Table, fn func(values []string) error) error {
+	q := fmt.Sprintf("SELECT %s FROM %s ORDER BY %s",
+		strings.Join(tb.Fields, ", "), tb.Name, strings.Join(tb.Key, ", "))
+	rows, err := s.db.QueryContext(ctx, q)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", tb.Name, err)
+	}
+	defer rows.Close()
+	scanned := make([]sql.NullString, len(tb.Fields))
+	dest := make([]any, len(tb.Fields))
+	for i := range scanned {
+		dest[i] = &scanned[i]
+	}
+	values := make([]string, len(tb.Fields))
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return fmt.Errorf("read %s: %w", tb.Name, err)
+		}
+		for i, v := range scanned {
+			values[i] = v.String // "" when NULL
+		}
+		if err := fn(values); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read %s: %w", tb.Name, err)
+	}
+	return nil
+}

@@ -1,0 +1,165 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Import is the record of one upload. Status is the importer's snapshot,
+// kept as JSON: the store does not look inside it.
+type Import struct {
+	ID       string
+	FileName string
+	State    string
+	Created  time.Time
+	Status   []byte
+}
+
+// Problem is one problem of an import, as kept.
+type Problem struct {
+	Sheet   string
+	Row     int
+	Column  string
+	Value   string
+	Message string
+}
+
+// SaveImport creates or replaces the record of an import.
+func (s *Store) SaveImport(ctx context.Context, im Import) error {
+	_, err := s.db.ExecContext(ctx, s.rebind(`
+		INSERT INTO imports (id, file_name, state, created_at, status) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET state = excluded.state, status = excluded.status`),
+		im.ID, im.FileName, im.State, im.Created.UTC().Format(time.RFC3339Nano), string(im.Status))
+	if err != nil {
+		return fmt.Errorf("save import %s: %w", im.ID, err)
+	}
+	return nil
+}
+
+// Import returns the record of an import, or ErrNotFound.
+func (s *Store) Import(ctx context.Context, id string) (Import, error) {
+	row := s.db.QueryRowContext(ctx, s.rebind(
+		`SELECT id, file_name, state, created_at, status FROM imports WHERE id = ?`), id)
+	im, err := scanImport(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Import{}, ErrNotFound
+	}
+	return im, err
+}
+
+// Imports returns the records of the latest imports, newest first.
+func (s *Store) Imports(ctx context.Context, limit int) ([]Import, error) {
+	rows, err := s.db.QueryContext(ctx, s.rebind(
+		`SELECT id, file_name, state, created_at, status FROM imports ORDER BY created_at DESC LIMIT ?`), limit)
+	if err != nil {
+		return nil, fmt.Errorf("list imports: %w", err)
+	}
+	defer rows.Close()
+	var out []Import
+	for rows.Next() {
+		im, err := scanImport(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, im)
+	}
+	return out, rows.Err()
+}
+
+// ImportsInState returns the ids of the imports in one of the states,
+// oldest first.
+func (s *Store) ImportsInState(ctx context.Context, states ...string) ([]Import, error) {
+	var out []Import
+	for _, st := range states {
+		rows, err := s.db.QueryContext(ctx, s.rebind(
+			`SELECT id, file_name, state, created_at, status FROM imports WHERE state = ? ORDER BY created_at`), st)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			im, err := scanImport(rows)
+			if err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out = append(out, im)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+type scanner interface{ Scan(...any) error }
+
+func scanImport(row scanner) (Import, error) {
+	var im Import
+	var created, status string
+	if err := row.Scan(&im.ID, &im.FileName, &im.State, &created, &status); err != nil {
+		return Import{}, err
+	}
+	im.Created, _ = time.Parse(time.RFC3339Nano, created)
+	im.Status = []byte(status)
+	return im, nil
+}
+
+// AddProblems keeps the problems of an import, numbered in order.
+func (s *Store) AddProblems(ctx context.Context, id string, problems []Problem) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	const batch = 500
+	for start := 0; start < len(problems); start += batch {
+		end := min(start+batch, len(problems))
+		q := `INSERT INTO import_problems (import_id, seq, sheet, row_no, col, value, message) VALUES `
+		args := make([]any, 0, (end-start)*7)
+		for i := start; i < end; i++ {
+			if i > start {
+				q += ", "
+			}
+			q += "(?, ?, ?, ?, ?, ?, ?)"
+			p := problems[i]
+			args = append(args, id, i, p.Sheet, p.Row, p.Column, p.Value, p.Message)
+		}
+		if _, err := tx.ExecContext(ctx, s.rebind(q), args...); err != nil {
+			return fmt.Errorf("save problems: %w", err)
+		}
+	}
+	return tx.Commit()
+}
+
+// Problems returns the first limit problems of an import in order (all of
+// them when limit is 0), and how many there are in all.
+func (s *Store) Problems(ctx context.Context, id string, limit int) ([]Problem, int, error) {
+	var total int
+	if err := s.db.QueryRowContext(ctx, s.rebind(
+		`SELECT COUNT(*) FROM import_problems WHERE import_id = ?`), id).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count problems: %w", err)
+	}
+	if limit <= 0 {
+		limit = total
+	}
+	rows, err := s.db.QueryContext(ctx, s.rebind(`
+		SELECT sheet, row_no, col, value, message FROM import_problems
+		WHERE import_id = ? ORDER BY seq LIMIT ?`), id, limit)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list problems: %w", err)
+	}
+	defer rows.Close()
+	var out []Problem
+	for rows.Next() {
+		var p Problem
+		if err := rows.Scan(&p.Sheet, &p.Row, &p.Column, &p.Value, &p.Message); err != nil {
+			return nil, 0, err
+		}
+		out = append(out, p)
+	}
+	return out, total, rows.Err()
+}

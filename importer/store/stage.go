@@ -1,0 +1,304 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+)
+
+// Table describes a company table to the import transaction. Names come
+// from the importer's fixed schema, never from a workbook, so they are
+// safe to place in SQL text.
+type Table struct {
+	Name   string
+	Key    []string // the fields that identify a row
+	Fields []string // every field, key included, in staging order
+	Unique []string // fields with a UNIQUE constraint besides the key
+}
+
+func (t Table) stage() string { return "stage_" + t.Name }
+
+// Tx is one import: every sheet is first staged in a temporary table of
+// the same transaction, checked there with SQL (duplicates, uniqueness,
+// references), and only then merged into the real table. Nothing is
+// visible to anyone else until Commit, and Rollback leaves the database as
+// it was.
+type Tx struct {
+	tx       *sql.Tx
+	postgres bool
+}
+
+// Begin starts an import transaction and creates the staging tables.
+func (s *Store) Begin(ctx context.Context, tables []Table) (*Tx, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("begin import: %w", err)
+	}
+	t := &Tx{tx: tx, postgres: s.postgres}
+	for _, tb := range tables {
+		cols := []string{"row_no INTEGER NOT NULL"}
+		for _, f := range tb.Fields {
+			typ := "TEXT"
+			if f == "seats" {
+				typ = "INTEGER"
+			}
+			cols = append(cols, f+" "+typ)
+		}
+		suffix := ""
+		if s.postgres {
+			suffix = " ON COMMIT DROP"
+		} else if _, err := tx.ExecContext(ctx, "DROP TABLE IF EXISTS temp."+tb.stage()); err != nil {
+			tx.Rollback()
+			return nil, fmt.Errorf("drop staging table: %w", err)
+		}
+		q := fmt.Sprintf("CREATE TEMP TABLE %s (%s)%s", tb.stage(), strings.Join(cols, ", "), suffix)
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			tx.Rollback()
+			return nil, fmt.Errorf("create staging table: %w", err)
+		}
+	}
+	return t, nil
+}
+
+// Rollback abandons the import; nothing it did remains.
+func (t *Tx) Rollback() error { return t.tx.Rollback() }
+
+// Commit makes the import visible.
+func (t *Tx) Commit() error { return t.tx.Commit() }
+
+// Stage adds rows to a table's staging table. Each row is the Excel row
+// number followed by one value per field; nil is NULL.
+func (t *Tx) Stage(ctx context.Context, tb Table, rows [][]any) error {
+	width := len(tb.Fields) + 1
+	// SQLite allows 32,766 variables a statement; stay well below.
+	per := max(1, 4000/width)
+	for start := 0; start < len(rows); start += per {
+		end := min(start+per, len(rows))
+		var b strings.Builder
+		fmt.Fprintf(&b, "INSERT INTO %s (row_no, %s) VALUES ", tb.stage(), strings.Join(tb.Fields, ", "))
+		one := "(" + strings.TrimSuffix(strings.Repeat("?, ", width), ", ") + ")"
+		args := make([]any, 0, (end-start)*width)
+		for i := start; i < end; i++ {
+			if i > start {
+				b.WriteString(", ")
+			}
+			b.WriteString(one)
+			args = append(args, rows[i]...)
+		}
+		if _, err := t.tx.ExecContext(ctx, rebind(t.postgres, b.String()), args...); err != nil {
+			return fmt.Errorf("stage %s: %w", tb.Name, err)
+		}
+	}
+	return nil
+}
+
+// Index indexes the staging table on the given fields, once it is full,
+// so that the checks and the merge do not scan it again and again.
+func (t *Tx) Index(ctx context.Context, tb Table, fields ...string) error {
+	name := tb.stage() + "_" + strings.Join(fields, "_")
+	_, err := t.tx.ExecContext(ctx, fmt.Sprintf("CREATE INDEX %s ON %s (%s)", name, tb.stage(), strings.Join(fields, ", ")))
+	if err != nil {
+		return fmt.Errorf("index %s: %w", tb.stage(), err)
+	}
+	return nil
+}
+
+// Repeat is a staged row whose value (or key) an earlier row already has.
+type Repeat struct {
+	Row, FirstRow int
+	Value         string // the repeated value; parts of a key joined by " / "
+}
+
+// Repeats finds the staged rows whose fields repeat those of an earlier
+// staged row, ignoring rows where any of the fields is NULL.
+func (t *Tx) Repeats(ctx context.Context, tb Table, fields ...string) ([]Repeat, error) {
+	on := make([]string, len(fields))
+	notNull := make([]string, len(fields))
+	for i, f := range fields {
+		on[i] = "s." + f + " = f." + f
+		notNull[i] = f + " IS NOT NULL"
+	}
+	q := fmt.Sprintf(`
+		SELECT s.row_no, f.first_row, %[1]s
+		FROM %[2]s s
+		JOIN (SELECT %[3]s, MIN(row_no) AS first_row FROM %[2]s
+		      WHERE %[4]s GROUP BY %[3]s HAVING COUNT(*) > 1) f ON %[5]s
+		WHERE s.row_no > f.first_row
+		ORDER BY s.row_no`,
+		t.concat("s.", fields), tb.stage(), strings.Join(fields, ", "),
+		strings.Join(notNull, " AND "), strings.Join(on, " AND "))
+	rows, err := t.tx.QueryContext(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("find repeats in %s: %w", tb.Name, err)
+	}
+	defer rows.Close()
+	var out []Repeat
+	for rows.Next() {
+		var r Repeat
+		if err := rows.Scan(&r.Row, &r.FirstRow, &r.Value); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// Taken is a staged row whose unique value belongs to another row already
+// in the database, one that this import does not change.
+type Taken struct {
+	Row   int
+	Value string
+	Owner string // the key of the row in the database that has the value
+}
+
+// Taken finds the staged rows whose field would clash with a row of the
+// database that keeps its value after the import. The table's key must be
+// a single field.
+func (t *Tx) Taken(ctx context.Context, tb Table, field string) ([]Taken, error) {
+	key := tb.Key[0]
+	q := fmt.Sprintf(`
+		SELECT s.row_no, s.%[1]s, d.%[2]s
+		FROM %[3]s s
+		JOIN %[4]s d ON d.%[1]s = s.%[1]s AND d.%[2]s <> s.%[2]s
+		WHERE NOT EXISTS (SELECT 1 FROM %[3]s o WHERE o.%[2]s = d.%[2]s)
+		ORDER BY s.row_no`, field, key, tb.stage(), tb.Name)
+	rows, err := t.tx.QueryContext(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("find taken %s in %s: %w", field, tb.Name, err)
+	}
+	defer rows.Close()
+	var out []Taken
+	for rows.Next() {
+		var r Taken
+		if err := rows.Scan(&r.Row, &r.Value, &r.Owner); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// Dangling is a staged row whose reference leads nowhere.
+type Dangling struct {
+	Row   int
+	Value string
+}
+
+// Dangling finds the staged rows whose field is neither a key staged in
+// the target table nor a key already in the database.
+func (t *Tx) Dangling(ctx context.Context, tb Table, field string, target Table) ([]Dangling, error) {
+	key := target.Key[0]
+	q := fmt.Sprintf(`
+		SELECT s.row_no, s.%[1]s FROM %[2]s s
+		WHERE s.%[1]s IS NOT NULL
+		  AND NOT EXISTS (SELECT 1 FROM %[3]s r WHERE r.%[4]s = s.%[1]s)
+		  AND NOT EXISTS (SELECT 1 FROM %[5]s d WHERE d.%[4]s = s.%[1]s)
+		ORDER BY s.row_no`, field, tb.stage(), target.stage(), key, target.Name)
+	rows, err := t.tx.QueryContext(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("check %s.%s: %w", tb.Name, field, err)
+	}
+	defer rows.Close()
+	var out []Dangling
+	for rows.Next() {
+		var r Dangling
+		if err := rows.Scan(&r.Row, &r.Value); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// Merge writes the staged rows into the table: new keys are inserted,
+// rows whose values differ are updated, identical rows are not touched.
+// It returns how many rows were created and updated.
+func (t *Tx) Merge(ctx context.Context, tb Table) (created, updated int, err error) {
+	var keyMatch, differs, sets []string
+	for _, k := range tb.Key {
+		keyMatch = append(keyMatch, fmt.Sprintf("%s.%s = s.%s", tb.Name, k, k))
+	}
+	for _, f := range tb.Fields {
+		if contains(tb.Key, f) {
+			continue
+		}
+		sets = append(sets, fmt.Sprintf("%s = s.%s", f, f))
+		differs = append(differs, fmt.Sprintf("%s.%s %s s.%s", tb.Name, f, t.distinct(), f))
+	}
+	if len(sets) > 0 {
+		if err := t.park(ctx, tb); err != nil {
+			return 0, 0, err
+		}
+		q := fmt.Sprintf(`UPDATE %s SET %s FROM %s s WHERE %s AND (%s)`,
+			tb.Name, strings.Join(sets, ", "), tb.stage(),
+			strings.Join(keyMatch, " AND "), strings.Join(differs, " OR "))
+		res, err := t.tx.ExecContext(ctx, q)
+		if err != nil {
+			return 0, 0, fmt.Errorf("update %s: %w", tb.Name, err)
+		}
+		n, _ := res.RowsAffected()
+		updated = int(n)
+	}
+	fields := strings.Join(tb.Fields, ", ")
+	q := fmt.Sprintf(`INSERT INTO %s (%s) SELECT %s FROM %s s WHERE NOT EXISTS (SELECT 1 FROM %s WHERE %s)`,
+		tb.Name, fields, "s."+strings.Join(tb.Fields, ", s."), tb.stage(), tb.Name, strings.Join(keyMatch, " AND "))
+	res, err := t.tx.ExecContext(ctx, q)
+	if err != nil {
+		return 0, 0, fmt.Errorf("insert into %s: %w", tb.Name, err)
+	}
+	n, _ := res.RowsAffected()
+	return int(n), updated, nil
+}
+
+// parkPrefix starts the placeholder a unique value is parked under; the
+// control character keeps it from meeting a value from a workbook.
+const parkPrefix = "\x01moving:"
+
+// park gives every row whose unique value the merge changes a placeholder
+// value of its own (the prefix and its key) before the update. The checks
+// have made sure the new values clash with no row the import keeps, but
+// both databases check a UNIQUE constraint row by row during one UPDATE:
+// without parking, two employees swapping emails, or an email moving to a
+// row updated before its old holder's, fails with a constraint error.
+func (t *Tx) park(ctx context.Context, tb Table) error {
+	var keyMatch []string
+	for _, k := range tb.Key {
+		keyMatch = append(keyMatch, fmt.Sprintf("%s.%s = s.%s", tb.Name, k, k))
+	}
+	for _, f := range tb.Unique {
+		q := fmt.Sprintf(`UPDATE %[1]s SET %[2]s = CAST(? AS TEXT) || %[3]s
+			WHERE EXISTS (SELECT 1 FROM %[4]s s WHERE %[5]s AND %[1]s.%[2]s %[6]s s.%[2]s)`,
+			tb.Name, f, t.concat(tb.Name+".", tb.Key), tb.stage(), strings.Join(keyMatch, " AND "), t.distinct())
+		if _, err := t.tx.ExecContext(ctx, rebind(t.postgres, q), parkPrefix); err != nil {
+			return fmt.Errorf("update %s: %w", tb.Name, err)
+		}
+	}
+	return nil
+}
+
+// distinct is the null-safe "differs from" of the database.
+func (t *Tx) distinct() string {
+	if t.postgres {
+		return "IS DISTINCT FROM"
+	}
+	return "IS NOT"
+}
+
+// concat joins fields into one text value, parts separated by " / ".
+func (t *Tx) concat(prefix string, fields []string) string {
+	parts := make([]string, len(fields))
+	for i, f := range fields {
+		parts[i] = "CAST(" + prefix + f + " AS TEXT)"
+	}
+	return strings.Join(parts, " || ' / ' || ")
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

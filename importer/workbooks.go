@@ -1,0 +1,834 @@
+package importer
+
+import (
+	"archive/zip"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf16"
+
+	"github.com/xuri/excelize/v2"
+
+	"roster/importer/store"
+	"roster/importer/xlsx"
+)
+
+// The workbooks Roster writes: the template users start from, the export
+// of the current data, the problems of a failed import beside the sheets as
+// they were uploaded, and samples (sample.go). All of them stream their
+// rows (excelize's StreamWriter keeps them in a temporary file, not in
+// memory) and zip the package straight into the destination, so memory
+// does not grow with the data.
+
+// maxSheetRows is Excel's last row: a sheet holds a header and at most
+// maxSheetRows-1 data rows.
+const maxSheetRows = 1 << 20
+
+// maxSheetCols is Excel's last column, counted from 1.
+const maxSheetCols = 1 << 14
+
+// ErrTooManyRows is returned when a table has more rows than one Excel
+// sheet can hold; nothing has been written to the destination then.
+var ErrTooManyRows = errors.New("more rows than an Excel sheet can hold (1,048,575 below the header)")
+
+// problemsSheet is the name of the first sheet of the problems workbook;
+// the reader ignores a sheet of that name, and a column of that name.
+const problemsSheet = "Problems"
+
+// WriteTemplate writes the empty workbook users start from: the seven
+// sheets of the contract in step order, each with its header row only.
+// Required headers end in " *"; every header has a note saying what the
+// column takes; the header row is frozen; codes, IDs and text columns are
+// formatted as Text (so "007" stays "007" when typed), date columns as
+// yyyy-mm-dd and time columns as hh:mm.
+func WriteTemplate(w io.Writer) error {
+	b := newBook()
+	defer b.close()
+	for _, sh := range Sheets {
+		sw, err := b.contractSheet(sh)
+		if err != nil {
+			return err
+		}
+		if err := sw.Flush(); err != nil {
+			return fmt.Errorf("sheet %q: %w", sh.Name, err)
+		}
+	}
+	return b.writeTo(w)
+}
+
+// WriteExport writes all current data in the template's format (same
+// sheets, headers, notes and formats), each sheet ordered by its key.
+// Codes, IDs and text are text cells, dates are date cells, times are time
+// cells and seats numbers, so that uploading the export unchanged leaves
+// every step unchanged. A table too big for one sheet makes it fail with
+// ErrTooManyRows before anything is written to w.
+func WriteExport(ctx context.Context, st *store.Store, w io.Writer) error {
+	b := newBook()
+	defer b.close()
+	for _, sh := range Sheets {
+		sw, err := b.contractSheet(sh)
+		if err != nil {
+			return err
+		}
+		row := 1
+		cells := make([]any, len(sh.Columns))
+		err = st.Each(ctx, tableOf(sh), func(values []string) error {
+			row++
+			if row > maxSheetRows {
+				return fmt.Errorf("sheet %q: %w", sh.Name, ErrTooManyRows)
+			}
+			for i, col := range sh.Columns {
+				cells[i] = exportCell(col.Kind, values[i])
+			}
+			if err := sw.SetRow("A"+strconv.Itoa(row), cells); err != nil {
+				return fmt.Errorf("sheet %q row %d: %w", sh.Name, row, err)
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("export %s: %w", sh.Table, err)
+		}
+		if err := sw.Flush(); err != nil {
+			return fmt.Errorf("sheet %q: %w", sh.Name, err)
+		}
+	}
+	return b.writeTo(w)
+}
+
+// exportCell is the cell that holds a stored value so that the reader
+// gives the same value back. The column's style gives it its format.
+func exportCell(kind Kind, v string) any {
+	if v == "" {
+		return nil
+	}
+	switch kind {
+	case KindDate:
+		if t, err := time.Parse("2006-01-02", v); err == nil {
+			if serial, ok := dateSerial(t); ok {
+				return serial
+			}
+		}
+	case KindTime:
+		if t, err := time.Parse("15:04", v); err == nil {
+			return timeSerial(t.Hour()*60 + t.Minute())
+		}
+	case KindSeats:
+		if n, err := strconv.Atoi(v); err == nil {
+			return n
+		}
+	}
+	return v // text, or a value kept as text because it is no date or time Excel can show
+}
+
+var (
+	excelEpoch   = time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC)
+	firstSerial  = time.Date(1900, 3, 1, 0, 0, 0, 0, time.UTC) // before it, Excel's 1900 leap-year bug shifts dates
+	lastCalendar = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
+)
+
+// dateSerial is a date as an Excel serial day number (1900 date system),
+// or false for a date Excel cannot show as a serial.
+func dateSerial(t time.Time) (int, bool) {
+	t = time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+	if t.Before(firstSerial) || t.After(lastCalendar) {
+		return 0, false
+	}
+	return int(t.Sub(excelEpoch).Hours() / 24), true
+}
+
+// timeSerial is a time of day, in minutes after midnight, as the fraction
+// of a day Excel stores.
+func timeSerial(minutes int) any {
+	return excelNumber(float64(minutes) / (24 * 60))
+}
+
+// excelNumber prepares a number for excelize, which writes floats with at
+// most 15 significant digits by cutting off the rest: whole numbers go as
+// integers (exact), others are first rounded to 15 digits, Excel's own
+// precision, so that nothing is cut (22:00 stays 0.916666666666667, not
+// 0.916666666666666).
+func excelNumber(f float64) any {
+	if f == math.Trunc(f) && math.Abs(f) < 1e15 {
+		return int64(f)
+	}
+	if g, err := strconv.ParseFloat(strconv.FormatFloat(f, 'g', 15, 64), 64); err == nil {
+		return g
+	}
+	return f
+}
+
+// WriteProblems writes the problems workbook of a failed import: first a
+// sheet Problems with columns Sheet, Row, Column, Value, Message, one row a
+// problem; then every sheet of the upload that is not hidden, as it was
+// uploaded, re-read from uploadPath a row at a time. Cells keep their rows
+// and columns, and their values as the reader sees them (formulas replaced
+// by their saved results; numbers stay numbers with their date, time,
+// padded or text format), so the same cells re-import the same way. Bad
+// cells are highlighted, and each row's problems are in an added last
+// column headed Problems (problems of a whole sheet, and of a header row,
+// are on the Problems sheet only). Every text, even one starting with "=",
+// is written as text, never as a formula. The reader ignores the Problems
+// sheet and column, so the user can fix the cells and upload this file.
+//
+// problems are those of one import, sorted by sheet and row as Import
+// returns them; they are looked up sheet by sheet and row by row while the
+// upload is streamed.
+func WriteProblems(w io.Writer, uploadPath string, problems []Problem) error {
+	wb, err := xlsx.Open(uploadPath, Limits)
+	if err != nil {
+		return fmt.Errorf("open upload: %w", err)
+	}
+	defer wb.Close()
+
+	b := newBook()
+	defer b.close()
+	if wb.Date1904() {
+		// Keep the upload's serial numbers meaning the same dates.
+		yes := true
+		if err := b.f.SetWorkbookProps(&excelize.WorkbookPropsOptions{Date1904: &yes}); err != nil {
+			return err
+		}
+	}
+	if err := b.problemsList(problems); err != nil {
+		return err
+	}
+	bySheet := map[string][]Problem{}
+	for _, p := range problems {
+		bySheet[p.Sheet] = append(bySheet[p.Sheet], p)
+	}
+	used := map[string]bool{strings.ToLower(problemsSheet): true}
+	for _, info := range wb.Sheets() {
+		if info.Hidden || Normalize(info.Name) == problemsColumn {
+			continue // ignored on upload, so left out here too
+		}
+		ps := bySheet[info.Name]
+		slices.SortStableFunc(ps, func(a, b Problem) int { return a.Row - b.Row })
+		if err := b.copySheet(wb, info.Name, sheetName(info.Name, used), ps); err != nil {
+			return fmt.Errorf("sheet %q: %w", info.Name, err)
+		}
+	}
+	return b.writeTo(w)
+}
+
+// problemsList writes the Problems sheet.
+func (b *book) problemsList(problems []Problem) error {
+	sw, err := b.newSheet(problemsSheet)
+	if err != nil {
+		return err
+	}
+	headers := []string{"Sheet", "Row", "Column", "Value", "Message"}
+	widths := []float64{18, 8, 20, 30, 90}
+	for i, wd := range widths {
+		if err := sw.SetColWidth(i+1, i+1, wd); err != nil {
+			return err
+		}
+	}
+	if err := freezeHeader(sw, 1); err != nil {
+		return err
+	}
+	hs, err := b.style(cellStyle{role: roleHeader})
+	if err != nil {
+		return err
+	}
+	head := make([]any, len(headers))
+	for i, h := range headers {
+		head[i] = excelize.Cell{StyleID: hs, Value: h}
+	}
+	if err := sw.SetRow("A1", head); err != nil {
+		return err
+	}
+	cells := make([]any, len(headers))
+	for i, p := range problems {
+		clear(cells)
+		cells[0], cells[2], cells[4] = p.Sheet, p.Column, p.Message
+		if p.Row > 0 {
+			cells[1] = p.Row
+		}
+		if p.Value != "" {
+			cells[3] = p.Value
+		}
+		if err := sw.SetRow("A"+strconv.Itoa(i+2), cells); err != nil {
+			return fmt.Errorf("problems sheet: %w", err)
+		}
+	}
+	return sw.Flush()
+}
+
+// uploadedSheet is what the first pass over an uploaded sheet learns.
+type uploadedSheet struct {
+	headerRow int            // the first non-blank row; 0 when there is none
+	header    map[int]string // its texts by column
+	skip      map[int]bool   // columns headed Problems (of an earlier problems workbook)
+	byName    map[string]int // the first column of each normalised header
+	lastCol   int            // the last column with a value, besides skipped ones; -1 if none
+}
+
+// column finds the column a problem names: by header, as the reader
+// matches them, or by letter for a column without a header.
+func (u *uploadedSheet) column(name string) int {
+	if name == "" {
+		return -1
+	}
+	if col, ok := u.byName[Normalize(name)]; ok {
+		return col
+	}
+	if n, err := excelize.ColumnNameToNumber(name); err == nil && strings.TrimSpace(u.header[n-1]) == "" {
+		return n - 1
+	}
+	return -1
+}
+
+// scanSheet is the first pass: where the header is and how wide the sheet
+// is, so the Problems column can go after the last column.
+func scanSheet(wb *xlsx.Workbook, name string) (*uploadedSheet, error) {
+	rows, err := wb.Rows(name)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	u := &uploadedSheet{header: map[int]string{}, skip: map[int]bool{}, byName: map[string]int{}, lastCol: -1}
+	for rows.Next() {
+		row := rows.Row()
+		if u.headerRow == 0 && !blankRow(row) {
+			u.headerRow = row.Number
+			for _, c := range row.Cells {
+				text, _ := xlsx.Text(c)
+				u.header[c.Col] = text
+				switch n := Normalize(text); {
+				case n == problemsColumn:
+					u.skip[c.Col] = true
+				case n != "":
+					if _, dup := u.byName[n]; !dup {
+						u.byName[n] = c.Col
+					}
+				}
+			}
+		}
+		for i := len(row.Cells) - 1; i >= 0; i-- {
+			if c := row.Cells[i]; !u.skip[c.Col] {
+				u.lastCol = max(u.lastCol, c.Col)
+				break
+			}
+		}
+	}
+	return u, rows.Err()
+}
+
+// blankRow is the reader's idea of a blank row: nothing but empty or
+// whitespace text.
+func blankRow(row xlsx.Row) bool {
+	for _, c := range row.Cells {
+		if c.Type != xlsx.TypeBlank && !(c.Type == xlsx.TypeText && strings.TrimSpace(c.Value) == "") {
+			return false
+		}
+	}
+	return true
+}
+
+// copySheet is the second pass: the sheet as uploaded, bad cells
+// highlighted, each row's problems in the Problems column.
+func (b *book) copySheet(wb *xlsx.Workbook, name, outName string, problems []Problem) error {
+	u, err := scanSheet(wb, name)
+	if err != nil {
+		return err
+	}
+	sw, err := b.newSheet(outName)
+	if err != nil {
+		return err
+	}
+	pcol := u.lastCol + 1 // the Problems column; none when the sheet is full to the last column
+	if pcol >= maxSheetCols {
+		pcol = -1
+	}
+	if err := b.sheetLayout(sw, name, u, pcol); err != nil {
+		return err
+	}
+
+	rows, err := wb.Rows(name)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var (
+		cells []any
+		bad   = map[int]bool{}
+		msgs  []string
+		next  int // the first problem not yet passed
+	)
+	for rows.Next() {
+		row := rows.Row()
+		clear(bad)
+		msgs = msgs[:0]
+		for ; next < len(problems) && problems[next].Row <= row.Number; next++ {
+			p := problems[next]
+			if p.Row < row.Number || p.Row <= u.headerRow {
+				continue // a row the upload does not have, or the header: on the Problems sheet only
+			}
+			if col := u.column(p.Column); col >= 0 {
+				bad[col] = true
+			}
+			if p.Column != "" {
+				msgs = append(msgs, p.Column+": "+p.Message)
+			} else {
+				msgs = append(msgs, p.Message)
+			}
+		}
+
+		first, last := -1, -1
+		for _, c := range row.Cells {
+			if !u.skip[c.Col] {
+				first, last = minCol(first, c.Col), c.Col
+			}
+		}
+		for col := range bad {
+			first, last = minCol(first, col), max(last, col)
+		}
+		extra := ""
+		if pcol >= 0 && row.Number == u.headerRow {
+			extra = problemsSheet
+		} else if pcol >= 0 && len(msgs) > 0 {
+			extra = strings.Join(msgs, "; ")
+		}
+		if extra != "" {
+			first, last = minCol(first, pcol), pcol
+		}
+		if first < 0 {
+			continue
+		}
+
+		cells = slices.Grow(cells[:0], last-first+1)[:last-first+1]
+		clear(cells)
+		for _, c := range row.Cells {
+			if u.skip[c.Col] {
+				continue
+			}
+			v, err := b.copyCell(c, bad[c.Col])
+			if err != nil {
+				return err
+			}
+			cells[c.Col-first] = v
+		}
+		for col := range bad {
+			if cells[col-first] == nil { // a required value left empty
+				v, err := b.copyCell(xlsx.Cell{Col: col, Type: xlsx.TypeBlank}, true)
+				if err != nil {
+					return err
+				}
+				cells[col-first] = v
+			}
+		}
+		if extra != "" {
+			role := roleNote
+			if row.Number == u.headerRow {
+				role = roleHeader
+			}
+			s, err := b.style(cellStyle{role: role})
+			if err != nil {
+				return err
+			}
+			cells[pcol-first] = excelize.Cell{StyleID: s, Value: extra}
+		}
+		if err := sw.SetRow(xlsx.ColumnName(first)+strconv.Itoa(row.Number), cells); err != nil {
+			return fmt.Errorf("row %d: %w", row.Number, err)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	return sw.Flush()
+}
+
+func minCol(a, b int) int {
+	if a < 0 {
+		return b
+	}
+	return min(a, b)
+}
+
+// sheetLayout sets an uploaded sheet's widths (those of the template for
+// the columns Roster knows) and freezes its header row.
+func (b *book) sheetLayout(sw *excelize.StreamWriter, name string, u *uploadedSheet, pcol int) error {
+	var known *Sheet
+	for _, sh := range Sheets {
+		if Normalize(sh.Name) == Normalize(name) {
+			known = sh
+		}
+	}
+	if known != nil {
+		for col, h := range u.header {
+			for _, c := range known.Columns {
+				if Normalize(c.Header) == Normalize(h) && !u.skip[col] {
+					if err := sw.SetColWidth(col+1, col+1, columnWidth(c)); err != nil {
+						return err
+					}
+					break
+				}
+			}
+		}
+	}
+	if pcol >= 0 {
+		if err := sw.SetColWidth(pcol+1, pcol+1, 80); err != nil {
+			return err
+		}
+	}
+	if u.headerRow > 0 && u.headerRow < maxSheetRows {
+		return freezeHeader(sw, u.headerRow)
+	}
+	return nil
+}
+
+// copyCell is an uploaded cell as the problems workbook holds it.
+func (b *book) copyCell(c xlsx.Cell, isBad bool) (any, error) {
+	role := rolePlain
+	if isBad {
+		role = roleBad
+	}
+	var v any
+	switch c.Type {
+	case xlsx.TypeText, xlsx.TypeError:
+		// An error (#N/A) is written as its text: the cell is highlighted
+		// and listed, and the user replaces it.
+		v = c.Value
+	case xlsx.TypeNumber:
+		if f, err := strconv.ParseFloat(strings.TrimSpace(c.Value), 64); err == nil && !math.IsNaN(f) && !math.IsInf(f, 0) {
+			v = excelNumber(f)
+		} else {
+			v = c.Value
+		}
+	case xlsx.TypeBool:
+		v = strings.EqualFold(c.Value, "TRUE") || c.Value == "1"
+	case xlsx.TypeNoValue, xlsx.TypeBlank:
+		// A formula without a saved result has nothing to show.
+	}
+	s, err := b.style(cellStyle{format: c.Format, role: role})
+	if err != nil {
+		return nil, err
+	}
+	if v == nil && s == 0 {
+		return nil, nil
+	}
+	return excelize.Cell{StyleID: s, Value: v}, nil
+}
+
+// sheetName is an uploaded sheet's name made one excelize accepts and not
+// yet used. Excel's own names pass unchanged.
+func sheetName(name string, used map[string]bool) string {
+	clean := strings.Map(func(r rune) rune {
+		if strings.ContainsRune(`:\/?*[]`, r) {
+			return '_'
+		}
+		return r
+	}, name)
+	clean = strings.Trim(clean, "'")
+	if strings.TrimSpace(clean) == "" {
+		clean = "Sheet"
+	}
+	clean = truncateUTF16(clean, 31)
+	out := clean
+	for n := 2; used[strings.ToLower(out)]; n++ {
+		suffix := " (" + strconv.Itoa(n) + ")"
+		out = truncateUTF16(clean, 31-len(suffix)) + suffix
+	}
+	used[strings.ToLower(out)] = true
+	return out
+}
+
+func truncateUTF16(s string, n int) string {
+	units := 0
+	for i, r := range s {
+		units += len(utf16.Encode([]rune{r}))
+		if units > n {
+			return s[:i]
+		}
+	}
+	return s
+}
+
+// ---- the workbook being written ----
+
+// book is a workbook being written with excelize.
+type book struct {
+	f      *excelize.File
+	styles map[cellStyle]int
+	sheets int
+}
+
+// role is what a cell is for, besides its number format.
+type role uint8
+
+const (
+	rolePlain  role = iota
+	roleHeader      // a header cell: bold on a light fill
+	roleBad         // a cell with a problem
+	roleNote        // a problem message in the Problems column
+)
+
+// cellStyle is the look of a written cell; each one becomes one excelize
+// style, made once.
+type cellStyle struct {
+	format xlsx.Format
+	role   role
+}
+
+// Colours: dark text on light fills, well above WCAG's 4.5:1 contrast; a
+// bad cell also has a dark red border, so it stands out without colour
+// vision too.
+const (
+	headerFill = "DDEBF7"
+	badFill    = "FFC7CE"
+	badInk     = "9C0006"
+)
+
+func newBook() *book {
+	return &book{f: excelize.NewFile(), styles: map[cellStyle]int{}}
+}
+
+// close removes the temporary files of the streamed sheets.
+func (b *book) close() { b.f.Close() }
+
+// newSheet adds a sheet (the first one takes the place of excelize's
+// "Sheet1") and opens its stream.
+func (b *book) newSheet(name string) (*excelize.StreamWriter, error) {
+	var err error
+	if b.sheets == 0 {
+		err = b.f.SetSheetName(b.f.GetSheetName(0), name)
+	} else {
+		_, err = b.f.NewSheet(name)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("add sheet %q: %w", name, err)
+	}
+	b.sheets++
+	sw, err := b.f.NewStreamWriter(name)
+	if err != nil {
+		return nil, fmt.Errorf("sheet %q: %w", name, err)
+	}
+	return sw, nil
+}
+
+// contractSheet adds one of the contract's sheets laid out as the template
+// lays it out, and writes its header row; data rows follow from row 2.
+func (b *book) contractSheet(sh *Sheet) (*excelize.StreamWriter, error) {
+	sw, err := b.newSheet(sh.Name)
+	if err != nil {
+		return nil, err
+	}
+	hs, err := b.style(cellStyle{role: roleHeader})
+	if err != nil {
+		return nil, err
+	}
+	head := make([]any, len(sh.Columns))
+	for i, col := range sh.Columns {
+		n := i + 1
+		if err := sw.SetColWidth(n, n, columnWidth(col)); err != nil {
+			return nil, err
+		}
+		// The whole column has the format, so what users type in new
+		// rows is kept as they typed it.
+		if s, err := b.style(cellStyle{format: kindFormat(col.Kind)}); err != nil {
+			return nil, err
+		} else if s != 0 {
+			if err := sw.SetColStyle(n, n, s); err != nil {
+				return nil, err
+			}
+		}
+		title := col.Header
+		if col.Required {
+			title += " *"
+		}
+		head[i] = excelize.Cell{StyleID: hs, Value: title}
+		err := b.f.AddComment(sh.Name, excelize.Comment{
+			Cell: xlsx.ColumnName(i) + "1", Author: "Roster", Text: columnNote(sh, col),
+			Width: 300, Height: 110,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("sheet %q: note on %q: %w", sh.Name, col.Header, err)
+		}
+	}
+	if err := freezeHeader(sw, 1); err != nil {
+		return nil, err
+	}
+	if err := sw.SetRow("A1", head, excelize.RowOpts{Height: 20}); err != nil {
+		return nil, err
+	}
+	return sw, nil
+}
+
+func freezeHeader(sw *excelize.StreamWriter, headerRow int) error {
+	top := "A" + strconv.Itoa(headerRow+1)
+	return sw.SetPanes(&excelize.Panes{
+		Freeze: true, YSplit: headerRow, TopLeftCell: top, ActivePane: "bottomLeft",
+		Selection: []excelize.Selection{{SQRef: top, ActiveCell: top, Pane: "bottomLeft"}},
+	})
+}
+
+// writeTo zips the workbook into w. excelize's Write builds the whole
+// package in a bytes.Buffer first; its zip writer is pointed at w instead,
+// so the package goes out as it is made and the buffer stays empty.
+func (b *book) writeTo(w io.Writer) error {
+	cw := &countWriter{w: w}
+	b.f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return zip.NewWriter(cw) })
+	if err := b.f.Write(io.Discard); err != nil {
+		return fmt.Errorf("write workbook: %w", err)
+	}
+	if cw.n == 0 {
+		return errors.New("write workbook: nothing was written")
+	}
+	return cw.err
+}
+
+type countWriter struct {
+	w   io.Writer
+	n   int64
+	err error
+}
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	if err != nil && c.err == nil {
+		c.err = err
+	}
+	return n, err
+}
+
+// style returns the excelize style of a look, made on first use; 0 for a
+// plain General cell.
+func (b *book) style(cs cellStyle) (int, error) {
+	if cs == (cellStyle{}) {
+		return 0, nil
+	}
+	if id, ok := b.styles[cs]; ok {
+		return id, nil
+	}
+	s := &excelize.Style{}
+	switch f := cs.format; f.Kind {
+	case xlsx.FormatDate:
+		s.CustomNumFmt = ptr("yyyy-mm-dd")
+	case xlsx.FormatTime:
+		s.CustomNumFmt = ptr("hh:mm")
+	case xlsx.FormatDateTime:
+		s.CustomNumFmt = ptr("yyyy-mm-dd hh:mm")
+	case xlsx.FormatText:
+		s.NumFmt = 49 // "@"
+	case xlsx.FormatPadded:
+		if f.Width <= 1 {
+			s.NumFmt = 1 // "0"
+		} else {
+			s.CustomNumFmt = ptr(strings.Repeat("0", min(f.Width, 255)))
+		}
+	}
+	switch cs.role {
+	case roleHeader:
+		s.Font = &excelize.Font{Bold: true, Color: "1F1F1F"}
+		s.Fill = excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{headerFill}}
+		s.Border = []excelize.Border{{Type: "bottom", Color: "5B7DB1", Style: 2}}
+		s.Alignment = &excelize.Alignment{Vertical: "center"}
+	case roleBad:
+		s.Fill = excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{badFill}}
+		s.Font = &excelize.Font{Color: "000000"}
+		for _, side := range []string{"left", "top", "right", "bottom"} {
+			s.Border = append(s.Border, excelize.Border{Type: side, Color: badInk, Style: 2})
+		}
+	case roleNote:
+		s.Font = &excelize.Font{Color: badInk}
+	}
+	id, err := b.f.NewStyle(s)
+	if err != nil {
+		return 0, fmt.Errorf("style: %w", err)
+	}
+	b.styles[cs] = id
+	return id, nil
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// kindFormat is the number format of a contract column: Text for codes,
+// IDs and other text, so that Excel keeps what is typed as typed.
+func kindFormat(k Kind) xlsx.Format {
+	switch k {
+	case KindCode, KindText, KindEmail:
+		return xlsx.Format{Kind: xlsx.FormatText}
+	case KindDate:
+		return xlsx.Format{Kind: xlsx.FormatDate}
+	case KindTime:
+		return xlsx.Format{Kind: xlsx.FormatTime}
+	}
+	return xlsx.Format{}
+}
+
+// columnWidth is a contract column's width in characters.
+func columnWidth(c Column) float64 {
+	w := map[Kind]float64{KindCode: 14, KindText: 26, KindEmail: 34, KindDate: 13, KindTime: 10, KindSeats: 8}[c.Kind]
+	return max(w, float64(len(c.Header))+5) // room for " *" and a filter button
+}
+
+// columnNote says what a column takes, for the note on its header.
+func columnNote(sh *Sheet, col Column) string {
+	var b strings.Builder
+	if col.Required {
+		b.WriteString("Required.")
+	} else {
+		b.WriteString("Optional.")
+	}
+	ex := example(sh, col)
+	switch col.Kind {
+	case KindCode:
+		fmt.Fprintf(&b, " Text, e.g. %s; kept exactly as typed, leading zeros too.", ex)
+	case KindText:
+		fmt.Fprintf(&b, " Text, e.g. %s.", ex)
+	case KindEmail:
+		fmt.Fprintf(&b, " An email address, e.g. %s; kept in lower case.", ex)
+	case KindDate:
+		fmt.Fprintf(&b, " A date, e.g. %s: a date cell or text YYYY-MM-DD.", ex)
+	case KindTime:
+		fmt.Fprintf(&b, " A time of day on the 24-hour clock, e.g. %s: a time cell or text HH:MM.", ex)
+	case KindSeats:
+		fmt.Fprintf(&b, " A whole number from 1 to 99, e.g. %s.", ex)
+	}
+	if slices.Contains(sh.Key, col.Field) {
+		if len(sh.Key) == 1 {
+			fmt.Fprintf(&b, " Identifies the row: each row needs its own; a %s already in Roster is updated.", col.Header)
+		} else {
+			var others []string
+			for _, k := range sh.Key {
+				if k != col.Field {
+					others = append(others, sh.Column(k).Header)
+				}
+			}
+			fmt.Fprintf(&b, " With %s it identifies the row: no two rows may have the same.", strings.Join(others, " and "))
+		}
+	}
+	if slices.Contains(sh.Unique, col.Field) {
+		b.WriteString(" Must differ on every row and from the other rows already in Roster.")
+	}
+	for _, ref := range sh.Refs {
+		if ref.Field == col.Field {
+			to := SheetFor(ref.To)
+			key := to.Column(to.Key[0]).Header
+			fmt.Fprintf(&b, " Must match %s %s of the %s sheet or one already in Roster.", article(key), key, to.Name)
+		}
+	}
+	if hint := columnHints[sh.Table+"."+col.Field]; hint != "" {
+		b.WriteString(" " + hint)
+	}
+	return b.String()
+}
+
+// columnHints add what the kind of a column does not say.
+var columnHints = map[string]string{
+	"schedules.shift_end": "Earlier than Shift Start for a shift that ends the next day (22:00 to 06:00).",
+}
+
+func article(word string) string {
+	if word != "" && strings.ContainsRune("AEIOUaeiou", rune(word[0])) {
+		return "an"
+	}
+	return "a"
+}

@@ -1,0 +1,198 @@
+// Command roster serves the Roster web app, and writes sample workbooks
+// and runs imports from the command line.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"roster/handlers"
+	"roster/importer"
+	"roster/importer/store"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, flag.ErrHelp) && !errors.Is(err, errReported) {
+			fmt.Fprintln(os.Stderr, "roster:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+// errReported ends the program unsuccessfully after it has already told
+// the user why.
+var errReported = errors.New("reported")
+
+const defaultDB = "data/importer.db"
+
+// run is the whole program: tests call it as main would.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return serve(ctx, args, getenv, stdout, stderr)
+	case "sample":
+		return sample(args, stdout, stderr)
+	case "import":
+		return importFile(ctx, args, getenv, stdout, stderr)
+	default:
+		fmt.Fprintf(stderr, "unknown command %q; the commands are serve, sample and import\n", cmd)
+		return errReported
+	}
+}
+
+// parse parses flags that may come before, between or after the
+// positional arguments, and returns the positional ones.
+func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return positional, nil
+		}
+		positional = append(positional, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", orDefault(getenv("ADDR"), "localhost:8080"), "address to listen on (env ADDR)")
+	dsn := fs.String("db", orDefault(getenv("DATABASE_URL"), defaultDB), "SQLite file or postgres:// URL (env DATABASE_URL)")
+	maxUpload := fs.String("max-upload", "256MiB", "largest workbook accepted: bytes, or a number with KiB, MiB, GiB, KB, MB or GB")
+	uploads := fs.String("uploads", "", "directory for uploads being imported (default: uploads/ beside a SQLite database, else data/uploads)")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	limit, err := parseSize(*maxUpload)
+	if err != nil {
+		return fmt.Errorf("--max-upload: %w", err)
+	}
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+
+	st, err := store.Open(ctx, *dsn)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	dir := *uploads
+	if dir == "" {
+		dir = uploadDir(*dsn)
+	}
+	runner, err := importer.NewRunner(st, dir, log)
+	if err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	// Event streams and running imports hang off this context, so that a
+	// shutdown ends them instead of waiting for them.
+	base, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancel()
+	runDone := make(chan error, 1)
+	go func() { runDone <- runner.Run(base) }()
+
+	srv := &http.Server{
+		Handler: handlers.NewServer(log, handlers.Config{MaxUpload: limit, UploadDir: dir},
+			runner, runner, st.Ping),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		// No WriteTimeout: it would cut event streams and big uploads.
+		// Each stream sets its own write deadline.
+		BaseContext: func(net.Listener) context.Context { return base },
+		ErrorLog:    slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	fmt.Fprintf(stdout, "Roster is serving on http://%s (database %s)\n", ln.Addr(), redact(*dsn))
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+
+	select {
+	case err := <-serveErr:
+		cancel()
+		return err
+	case <-ctx.Done():
+	}
+	cancel()
+	shutdownCtx, done := context.WithTimeout(context.Background(), 10*time.Second)
+	defer done()
+	err = srv.Shutdown(shutdownCtx)
+	if rerr := <-runDone; err == nil {
+		err = rerr
+	}
+	return err
+}
+
+// uploadDir is where uploads are kept: beside a SQLite database, or in
+// data/uploads for PostgreSQL.
+func uploadDir(dsn string) string {
+	if strings.Contains(dsn, "://") {
+		return filepath.Join("data", "uploads")
+	}
+	return filepath.Join(filepath.Dir(dsn), "uploads")
+}
+
+// redact hides a password in a database URL.
+func redact(dsn string) string {
+	if at := strings.LastIndex(dsn, "@"); at > 0 {
+		if scheme := strings.Index(dsn, "://"); scheme > 0 && scheme < at {
+			return dsn[:scheme+3] + "…" + dsn[at:]
+		}
+	}
+	return dsn
+}
+
+// parseSize reads "256MiB", "10MB", "1GiB" or a plain number of bytes.
+func parseSize(s string) (int64, error) {
+	units := []struct {
+		suffix string
+		mult   int64
+	}{
+		{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30},
+		{"KB", 1000}, {"MB", 1000_000}, {"GB", 1000_000_000},
+	}
+	s = strings.TrimSpace(s)
+	mult := int64(1)
+	for _, u := range units {
+		if strings.HasSuffix(s, u.suffix) {
+			s, mult = strings.TrimSpace(strings.TrimSuffix(s, u.suffix)), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 || n > (1<<62)/mult {
+		return 0, fmt.Errorf("%q is not a size; write bytes or a number with KiB, MiB, GiB, KB, MB or GB", s)
+	}
+	return n * mult, nil
+}
