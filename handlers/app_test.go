@@ -30,7 +30,7 @@ type app struct {
 	start  func() // runs the queued imports
 }
 
-func newApp(t *testing.T, cfg handlers.Config) *app {
+func newApp(t testing.TB, cfg handlers.Config) *app {
 	t.Helper()
 	a := newStoppedApp(t, cfg)
 	a.start()
@@ -39,7 +39,7 @@ func newApp(t *testing.T, cfg handlers.Config) *app {
 
 // newStoppedApp serves Roster without running imports until start is
 // called, so tests can see imports wait in the queue.
-func newStoppedApp(t *testing.T, cfg handlers.Config) *app {
+func newStoppedApp(t testing.TB, cfg handlers.Config) *app {
 	t.Helper()
 	dir := t.TempDir()
 	dbPath := filepath.Join(dir, "roster.db")
@@ -85,7 +85,7 @@ func (a *app) client() *http.Client {
 }
 
 // workbook builds an .xlsx with the given sheets, each a list of rows.
-func workbook(t *testing.T, sheets map[string][][]any, order ...string) []byte {
+func workbook(t testing.TB, sheets map[string][][]any, order ...string) []byte {
 	t.Helper()
 	f := excelize.NewFile()
 	defer f.Close()
@@ -109,7 +109,7 @@ func workbook(t *testing.T, sheets map[string][][]any, order ...string) []byte {
 	return buf.Bytes()
 }
 
-func areasWorkbook(t *testing.T, n int) []byte {
+func areasWorkbook(t testing.TB, n int) []byte {
 	rows := [][]any{{"Code", "Name"}}
 	for i := range n {
 		rows = append(rows, []any{"A" + string(rune('a'+i%26)) + strings.Repeat("x", i/26), "Area " + string(rune('A'+i%26))})
@@ -118,7 +118,7 @@ func areasWorkbook(t *testing.T, n int) []byte {
 }
 
 // upload posts a workbook as the browser's form does.
-func (a *app) upload(t *testing.T, name string, body []byte, header http.Header) *http.Response {
+func (a *app) upload(t testing.TB, name string, body []byte, header http.Header) *http.Response {
 	t.Helper()
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)

@@ -25,11 +25,15 @@ func (s *Server) sendWorkbook(w http.ResponseWriter, r *http.Request, name strin
 	defer os.Remove(f.Name())
 	defer f.Close()
 	if err := write(f); err != nil {
-		if errors.Is(err, importer.ErrNotFound) {
+		switch {
+		case errors.Is(err, importer.ErrNotFound):
 			s.notFound(w, r)
-			return
+		case errors.Is(err, importer.ErrTooManyRows):
+			s.errorPage(w, r, http.StatusUnprocessableEntity, "Too much data for one workbook",
+				"A table has more rows than one Excel sheet can hold (1,048,575 below the header), so it cannot be written as a workbook.")
+		default:
+			s.serverError(w, r, err)
 		}
-		s.serverError(w, r, err)
 		return
 	}
 	w.Header().Set("Content-Type", xlsxType)

@@ -36,6 +36,7 @@ type sheetReader struct {
 	header   []string
 	headerAt int // Excel row number of the header row
 	warnings []string
+	notes    int // the problems workbook's Problems column; -1 if none
 }
 
 // readSheet reads every row of a sheet and sends checked batches on out.
@@ -47,7 +48,7 @@ func readSheet(wb *xlsx.Workbook, sh *Sheet, name string, out chan<- batch, stop
 		return nil, err
 	}
 	defer rows.Close()
-	r := &sheetReader{sheet: sh, name: name, date1904: wb.Date1904()}
+	r := &sheetReader{sheet: sh, name: name, date1904: wb.Date1904(), notes: -1}
 	cur := batch{}
 	send := func() bool {
 		select {
@@ -60,7 +61,7 @@ func readSheet(wb *xlsx.Workbook, sh *Sheet, name string, out chan<- batch, stop
 	}
 	for rows.Next() {
 		row := rows.Row()
-		if blank(row) {
+		if blank(row, r.notes) {
 			continue
 		}
 		if r.cols == nil {
@@ -97,8 +98,14 @@ func readSheet(wb *xlsx.Workbook, sh *Sheet, name string, out chan<- batch, stop
 	return merged, nil
 }
 
-func blank(row xlsx.Row) bool {
+// blank tells whether a row has nothing in it but spaces, not counting the
+// column skip (the Problems column of a problems workbook, whose rows keep
+// their notes after the user has emptied them).
+func blank(row xlsx.Row, skip int) bool {
 	for _, c := range row.Cells {
+		if c.Col == skip {
+			continue
+		}
 		if c.Type != xlsx.TypeBlank && !(c.Type == xlsx.TypeText && strings.TrimSpace(c.Value) == "") {
 			return false
 		}
@@ -113,6 +120,7 @@ func (r *sheetReader) readHeader(row xlsx.Row) []Problem {
 	for i := range r.cols {
 		r.cols[i] = -1
 	}
+	var dup []Problem
 	for _, c := range row.Cells {
 		text, _ := xlsx.Text(c)
 		for len(r.header) <= c.Col {
@@ -124,19 +132,32 @@ func (r *sheetReader) readHeader(row xlsx.Row) []Problem {
 		}
 		found := false
 		for i, col := range r.sheet.Columns {
-			if Normalize(col.Header) == Normalize(text) {
-				if r.cols[i] < 0 {
-					r.cols[i] = c.Col
-				}
-				found = true
+			if Normalize(col.Header) != Normalize(text) {
+				continue
 			}
+			found = true
+			if r.cols[i] < 0 {
+				r.cols[i] = c.Col
+				continue
+			}
+			// Which copy holds the data the user means? Roster cannot
+			// tell, so it asks rather than silently ignoring one.
+			dup = append(dup, Problem{
+				Sheet: r.name, Row: row.Number, Column: col.Header, Value: text,
+				Message: fmt.Sprintf("the column %q appears twice (columns %s and %s); keep one",
+					col.Header, xlsx.ColumnName(r.cols[i]), xlsx.ColumnName(c.Col)),
+			})
 		}
-		if !found && Normalize(text) != problemsColumn {
+		if !found && Normalize(text) == problemsColumn {
+			r.notes = c.Col
+			continue
+		}
+		if !found {
 			r.warnings = append(r.warnings, fmt.Sprintf("Sheet %q: column %q (%s) is not one Roster knows; it was ignored.",
 				r.name, text, xlsx.ColumnName(c.Col)))
 		}
 	}
-	var problems []Problem
+	problems := dup
 	for i, col := range r.sheet.Columns {
 		if r.cols[i] < 0 && col.Required {
 			problems = append(problems, Problem{

@@ -131,8 +131,9 @@ type sampler struct {
 	idWidth int
 	faults  map[StepKey]map[int]int // data row (from 0) → index in sampleFaults
 
-	areaNames []string
-	depts     []sampleDept
+	areaNames  []string
+	depts      []sampleDept
+	usualShift int // of the employee whose schedules are being made
 }
 
 type sampleDept struct {
@@ -239,8 +240,8 @@ func (s *sampler) designation(_ *rand.Rand, i int, r *sampleRow) {
 	r.set("title", designationTitles[i])
 }
 
-// heldDesignations is how many designations employees hold: the last few
-// are roles nobody has yet.
+// unheldDesignations is how many designations, the last ones, nobody
+// holds yet.
 const unheldDesignations = 4
 
 func (s *sampler) employee(rng *rand.Rand, i int, r *sampleRow) {
@@ -315,10 +316,12 @@ func pickShift(rng *rand.Rand) int {
 // follow each other, mostly on the employee's usual shift.
 func (s *sampler) schedule(rng *rand.Rand, i int, r *sampleRow) {
 	e, day := i/s.z.days, i%s.z.days
-	sh := pickShift(rng)
-	if rng.IntN(5) > 0 {
-		// The usual shift, the same every day of the week.
-		sh = int((uint64(e)*2654435761 + uint64(s.o.Seed)) % uint64(len(shifts)))
+	if day == 0 {
+		s.usualShift = pickShift(rng)
+	}
+	sh := s.usualShift
+	if rng.IntN(5) == 0 {
+		sh = pickShift(rng) // a swap
 	}
 	r.set("employee_id", s.employeeID(e))
 	r.set("date", sampleDate(weekStart, day))

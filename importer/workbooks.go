@@ -295,7 +295,7 @@ func scanSheet(wb *xlsx.Workbook, name string) (*uploadedSheet, error) {
 	u := &uploadedSheet{header: map[int]string{}, skip: map[int]bool{}, byName: map[string]int{}, lastCol: -1}
 	for rows.Next() {
 		row := rows.Row()
-		if u.headerRow == 0 && !blankRow(row) {
+		if u.headerRow == 0 && !blank(row, -1) {
 			u.headerRow = row.Number
 			for _, c := range row.Cells {
 				text, _ := xlsx.Text(c)
@@ -318,17 +318,6 @@ func scanSheet(wb *xlsx.Workbook, name string) (*uploadedSheet, error) {
 		}
 	}
 	return u, rows.Err()
-}
-
-// blankRow is the reader's idea of a blank row: nothing but empty or
-// whitespace text.
-func blankRow(row xlsx.Row) bool {
-	for _, c := range row.Cells {
-		if c.Type != xlsx.TypeBlank && !(c.Type == xlsx.TypeText && strings.TrimSpace(c.Value) == "") {
-			return false
-		}
-	}
-	return true
 }
 
 // copySheet is the second pass: the sheet as uploaded, bad cells
@@ -365,10 +354,14 @@ func (b *book) copySheet(wb *xlsx.Workbook, name, outName string, problems []Pro
 		row := rows.Row()
 		clear(bad)
 		msgs = msgs[:0]
+		isBlank := blank(row, -1)
 		for ; next < len(problems) && problems[next].Row <= row.Number; next++ {
 			p := problems[next]
-			if p.Row < row.Number || p.Row <= u.headerRow {
-				continue // a row the upload does not have, or the header: on the Problems sheet only
+			if p.Row < row.Number || p.Row <= u.headerRow || isBlank {
+				// A row the upload does not have, the header, or a blank
+				// row (a merged range): on the Problems sheet only, so no
+				// row is made that the reader would take for data.
+				continue
 			}
 			if col := u.column(p.Column); col >= 0 {
 				bad[col] = true
@@ -491,10 +484,17 @@ func (b *book) copyCell(c xlsx.Cell, isBad bool) (any, error) {
 	}
 	var v any
 	switch c.Type {
-	case xlsx.TypeText, xlsx.TypeError:
-		// An error (#N/A) is written as its text: the cell is highlighted
-		// and listed, and the user replaces it.
+	case xlsx.TypeText:
 		v = c.Value
+	case xlsx.TypeError:
+		// An error (#N/A) stays an error: as a formula that yields it
+		// (=#N/A), so a cell the user leaves unfixed is a problem again on
+		// the next upload instead of the text "#N/A" slipping in as a value.
+		s, err := b.style(cellStyle{format: c.Format, role: role})
+		if err != nil {
+			return nil, err
+		}
+		return excelize.Cell{StyleID: s, Formula: c.Value}, nil
 	case xlsx.TypeNumber:
 		if f, err := strconv.ParseFloat(strings.TrimSpace(c.Value), 64); err == nil && !math.IsNaN(f) && !math.IsInf(f, 0) {
 			v = excelNumber(f)
@@ -643,6 +643,11 @@ func (b *book) contractSheet(sh *Sheet) (*excelize.StreamWriter, error) {
 			title += " *"
 		}
 		head[i] = excelize.Cell{StyleID: hs, Value: title}
+		if col.Kind == KindSeats {
+			if err := b.wholeNumbers(sh.Name, i, 1, 99); err != nil {
+				return nil, err
+			}
+		}
 		err := b.f.AddComment(sh.Name, excelize.Comment{
 			Cell: xlsx.ColumnName(i) + "1", Author: "Roster", Text: columnNote(sh, col),
 			Width: 300, Height: 110,
@@ -658,6 +663,20 @@ func (b *book) contractSheet(sh *Sheet) (*excelize.StreamWriter, error) {
 		return nil, err
 	}
 	return sw, nil
+}
+
+// wholeNumbers makes Excel refuse anything but a whole number from lo to
+// hi typed in a column below the header.
+func (b *book) wholeNumbers(sheet string, col, lo, hi int) error {
+	dv := excelize.NewDataValidation(true)
+	name := xlsx.ColumnName(col)
+	dv.Sqref = name + "2:" + name + strconv.Itoa(maxSheetRows)
+	if err := dv.SetRange(lo, hi, excelize.DataValidationTypeWhole, excelize.DataValidationOperatorBetween); err != nil {
+		return err
+	}
+	msg := fmt.Sprintf("A whole number from %d to %d.", lo, hi)
+	dv.SetError(excelize.DataValidationErrorStyleStop, "Not a whole number from "+strconv.Itoa(lo)+" to "+strconv.Itoa(hi), msg)
+	return b.f.AddDataValidation(sheet, dv)
 }
 
 func freezeHeader(sw *excelize.StreamWriter, headerRow int) error {
@@ -794,7 +813,7 @@ func columnNote(sh *Sheet, col Column) string {
 	}
 	if slices.Contains(sh.Key, col.Field) {
 		if len(sh.Key) == 1 {
-			fmt.Fprintf(&b, " Identifies the row: each row needs its own; a %s already in Roster is updated.", col.Header)
+			fmt.Fprintf(&b, " Identifies the row, so each row needs its own; a row with %s %s already in Roster updates it.", article(col.Header), col.Header)
 		} else {
 			var others []string
 			for _, k := range sh.Key {
@@ -806,7 +825,7 @@ func columnNote(sh *Sheet, col Column) string {
 		}
 	}
 	if slices.Contains(sh.Unique, col.Field) {
-		b.WriteString(" Must differ on every row and from the other rows already in Roster.")
+		b.WriteString(" Each row needs its own, one that no other row already in Roster has.")
 	}
 	for _, ref := range sh.Refs {
 		if ref.Field == col.Field {

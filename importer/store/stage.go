@@ -271,7 +271,7 @@ func (t *Tx) park(ctx context.Context, tb Table) error {
 			WHERE EXISTS (SELECT 1 FROM %[4]s s WHERE %[5]s AND %[1]s.%[2]s %[6]s s.%[2]s)`,
 			tb.Name, f, t.concat(tb.Name+".", tb.Key), tb.stage(), strings.Join(keyMatch, " AND "), t.distinct())
 		if _, err := t.tx.ExecContext(ctx, rebind(t.postgres, q), parkPrefix); err != nil {
-			return fmt.Errorf("update %s: %w", tb.Name, err)
+			return fmt.Errorf("park %s.%s: %w", tb.Name, f, err)
 		}
 	}
 	return nil

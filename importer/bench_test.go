@@ -1,0 +1,113 @@
+package importer_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"roster/importer"
+	"roster/importer/store"
+)
+
+// sampleFiles caches generated workbooks across benchmarks of one run.
+var sampleFiles sync.Map
+
+// samplePath writes (once per run) a sample workbook of n employees.
+func samplePath(b *testing.B, n int) string {
+	b.Helper()
+	if p, ok := sampleFiles.Load(n); ok {
+		return p.(string)
+	}
+	dir, err := os.MkdirTemp("", "roster-bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	p := filepath.Join(dir, fmt.Sprintf("sample-%d.xlsx", n))
+	f, err := os.Create(p)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := importer.WriteSample(f, importer.SampleOptions{Employees: n, Seed: 1}); err != nil {
+		b.Fatal(err)
+	}
+	f.Close()
+	sampleFiles.Store(n, p)
+	return p
+}
+
+var benchSizes = []int{10_000, 100_000, 300_000}
+
+func sizes(b *testing.B) []int {
+	if testing.Short() {
+		return benchSizes[:1]
+	}
+	return benchSizes
+}
+
+// BenchmarkImport is the whole import of a sample workbook into a new
+// SQLite database: read, check, write, commit.
+func BenchmarkImport(b *testing.B) {
+	for _, n := range sizes(b) {
+		b.Run(fmt.Sprintf("employees=%d", n), func(b *testing.B) {
+			path := samplePath(b, n)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				st, err := store.Open(context.Background(), filepath.Join(b.TempDir(), "bench.db"))
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+				res, err := importer.Import(context.Background(), st, path, importer.NewStatus("bench", "sample.xlsx", time.Now()), nil)
+				if err != nil || res.Status.State != importer.Succeeded {
+					b.Fatalf("import: %v %s %s", err, res.Status.State, res.Status.Error)
+				}
+				b.StopTimer()
+				st.Close()
+				b.StartTimer()
+			}
+		})
+	}
+}
+
+// BenchmarkExcelizeRawRead reads every cell of the same workbook with
+// excelize's streaming reader in raw mode: the yardstick of the issue.
+func BenchmarkExcelizeRawRead(b *testing.B) {
+	for _, n := range sizes(b) {
+		b.Run(fmt.Sprintf("employees=%d", n), func(b *testing.B) {
+			path := samplePath(b, n)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				f, err := excelize.OpenFile(path)
+				if err != nil {
+					b.Fatal(err)
+				}
+				cells := 0
+				for _, sheet := range f.GetSheetList() {
+					rows, err := f.Rows(sheet)
+					if err != nil {
+						b.Fatal(err)
+					}
+					for rows.Next() {
+						cols, err := rows.Columns(excelize.Options{RawCellValue: true})
+						if err != nil {
+							b.Fatal(err)
+						}
+						cells += len(cols)
+					}
+					if err := rows.Close(); err != nil {
+						b.Fatal(err)
+					}
+				}
+				f.Close()
+				b.ReportMetric(float64(cells), "cells/op")
+			}
+		})
+	}
+}

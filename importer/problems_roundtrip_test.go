@@ -1,0 +1,57 @@
+package importer_test
+
+import (
+	"io"
+	"testing"
+
+	"roster/importer"
+)
+
+func TestProblemsColumnAndRepeatedHeaders(t *testing.T) {
+	areas := func(rows ...[]any) func() book {
+		return func() book {
+			return book{{name: "Areas", rows: append([][]any{{"Code", "Name", "Problems"}}, rows...)}}
+		}
+	}
+	runCases(t, openSQLite, []ruleCase{
+		{
+			name: "a row emptied but for its Problems note is a blank row",
+			book: areas(
+				[]any{"N", "North", ""},
+				[]any{nil, nil, "Name is required"},
+			),
+			check: func(t *testing.T, d *testDB, res importer.Result) {
+				d.wantRows(t, "SELECT * FROM areas", "N|North")
+			},
+		},
+		{
+			name: "a known column that appears twice is a problem naming both columns",
+			book: func() book {
+				return book{{name: "Areas", rows: [][]any{{"Code", "Name", "name"}, {"N", "North", "Nord"}}}}
+			},
+			problems: []problem{{"Areas", 1, "Name", "name", "appears twice (columns B and C)"}},
+		},
+	})
+}
+
+// TestAnErrorCellStaysAProblemThroughTheProblemsWorkbook uploads a cell
+// showing #N/A in an optional column, then uploads the problems workbook
+// unchanged: the cell must still be a problem, not the text "#N/A".
+func TestAnErrorCellStaysAProblemThroughTheProblemsWorkbook(t *testing.T) {
+	d := openSQLite(t)
+	importOK(t, d, base())
+	b := base()
+	b.sheet("Employees").set("D2", raw{`t="e"`, `<f>VLOOKUP(1,A:A,9,FALSE)</f><v>#N/A</v>`})
+	path := b.write(t)
+	res := importPath(t, t.Context(), d, path, nil)
+	if res.Status.State != importer.Failed || len(res.Problems) != 1 {
+		t.Fatalf("first upload: %s with problems\n%s", res.Status.State, listProblems(res.Problems))
+	}
+	again := writeFile(t, "problems.xlsx", func(w io.Writer) error {
+		return importer.WriteProblems(w, path, res.Problems)
+	})
+	res2 := importPath(t, t.Context(), d, again, nil)
+	if res2.Status.State != importer.Failed || len(res2.Problems) != 1 || res2.Problems[0].Column != "Phone" || res2.Problems[0].Row != 2 {
+		t.Errorf("the problems workbook uploaded unchanged: %s with problems\n%s", res2.Status.State, listProblems(res2.Problems))
+	}
+}
