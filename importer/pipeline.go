@@ -174,6 +174,53 @@ func tableOf(s *Sheet) store.Table {
 	return store.Table{Name: s.Table, Key: s.Key, Fields: s.Fields(), Unique: s.Unique}
 }
 
+// piece is what the reader hands the writer: the start of a sheet with its
+// row count, a batch of its rows, or its end.
+type piece struct {
+	total int // at the start: rows in the sheet, header included; 0 if unknown
+	rows  *batch
+	end   bool
+	err   error // at the end: why the sheet could not be read
+}
+
+// found is a sheet of the workbook matched to a step.
+type found struct {
+	sheet *Sheet
+	name  string
+}
+
+// readAhead is how many pieces the reader may run ahead of the writer. It
+// reads the next sheet while the writer checks and merges the last one,
+// and it bounds the rows held in memory (readAhead × rowsPerBatch).
+const readAhead = 32
+
+// readSheets reads the matched sheets in step order on its own goroutine,
+// so that reading and writing use both cores.
+func readSheets(wb *xlsx.Workbook, sheets []found, out chan<- piece, stop <-chan struct{}) {
+	defer close(out)
+	send := func(p piece) bool {
+		select {
+		case out <- p:
+			return true
+		case <-stop:
+			return false
+		}
+	}
+	for _, f := range sheets {
+		total, err := wb.CountRows(f.name)
+		if err != nil {
+			total = 0 // progress without a total; reading will say what is wrong
+		}
+		if !send(piece{total: total}) {
+			return
+		}
+		err = readSheet(wb, f.sheet, f.name, func(b batch) bool { return send(piece{rows: &b}) })
+		if !send(piece{end: true, err: err}) || err != nil {
+			return
+		}
+	}
+}
+
 func (r *run) importWorkbook(ctx context.Context, st *store.Store, path string) error {
 	wb, err := xlsx.Open(path, Limits)
 	if err != nil {
@@ -181,25 +228,40 @@ func (r *run) importWorkbook(ctx context.Context, st *store.Store, path string) 
 	}
 	defer wb.Close()
 
-	found := r.matchSheets(wb)
+	matched := r.matchSheets(wb)
 	tx, err := st.Begin(ctx, tables())
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
 
+	var order []found
+	for _, sh := range Sheets {
+		if name, ok := matched[sh.Step]; ok {
+			order = append(order, found{sh, name})
+		}
+	}
+	pieces := make(chan piece, readAhead)
+	stop := make(chan struct{})
+	go readSheets(wb, order, pieces, stop)
+	defer func() {
+		close(stop)
+		for range pieces { // let the reader see stop and end
+		}
+	}()
+
 	for _, sh := range Sheets {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		name, ok := found[sh.Step]
+		name, ok := matched[sh.Step]
 		if !ok {
 			s := r.step(sh.Step)
 			s.State = StepSkipped
 			r.publish()
 			continue
 		}
-		if err := r.importSheet(ctx, tx, wb, sh, name); err != nil {
+		if err := r.importSheet(ctx, tx, sh, name, pieces); err != nil {
 			return err
 		}
 	}
@@ -242,38 +304,33 @@ func (r *run) matchSheets(wb *xlsx.Workbook) map[StepKey]string {
 	return found
 }
 
-func (r *run) importSheet(ctx context.Context, tx *store.Tx, wb *xlsx.Workbook, sh *Sheet, name string) error {
+// importSheet stages the rows of one sheet as the reader hands them over,
+// then checks them across rows and, while nothing is wrong anywhere,
+// merges them.
+func (r *run) importSheet(ctx context.Context, tx *store.Tx, sh *Sheet, name string, pieces <-chan piece) error {
 	s := r.step(sh.Step)
 	s.State = StepRunning
 	s.Started = r.now()
-	if n, err := wb.CountRows(name); err == nil && n > 0 {
-		s.Total = n - 1 // the header row
+	start, ok := <-pieces
+	if !ok {
+		return ctx.Err()
 	}
+	s.Total = max(0, start.total-1) // the header row
 	r.publish()
 
-	// The sheet is read on its own goroutine while this one writes, so both
-	// cores work.
-	batches := make(chan batch, 2)
-	stop := make(chan struct{})
-	readErr := make(chan error, 1)
-	go func() {
-		_, err := readSheet(wb, sh, name, batches, stop)
-		readErr <- err
-	}()
-	drain := func() {
-		close(stop)
-		for range batches {
-		}
-		<-readErr
-	}
 	tb := tableOf(sh)
-	for b := range batches {
+	for p := range pieces {
+		if p.end {
+			if p.err != nil {
+				return fmt.Errorf("sheet %q: %w: %w", name, errRead, p.err)
+			}
+			break
+		}
 		if err := ctx.Err(); err != nil {
-			drain()
 			return err
 		}
+		b := p.rows
 		if err := tx.Stage(ctx, tb, b.rows); err != nil {
-			drain()
 			return err
 		}
 		s.Rows = b.read
@@ -282,8 +339,8 @@ func (r *run) importSheet(ctx context.Context, tx *store.Tx, wb *xlsx.Workbook, 
 		r.status.Warnings = append(r.status.Warnings, b.warnings...)
 		r.publish()
 	}
-	if err := <-readErr; err != nil {
-		return fmt.Errorf("sheet %q: %w: %w", name, errRead, err)
+	if err := ctx.Err(); err != nil {
+		return err
 	}
 	s.Total = s.Rows
 

@@ -39,26 +39,16 @@ type sheetReader struct {
 	notes    int // the problems workbook's Problems column; -1 if none
 }
 
-// readSheet reads every row of a sheet and sends checked batches on out.
-// It closes out when done; a read error ends the sheet with err.
-func readSheet(wb *xlsx.Workbook, sh *Sheet, name string, out chan<- batch, stop <-chan struct{}) (merged []xlsx.Range, err error) {
-	defer close(out)
+// readSheet reads every row of a sheet and hands checked batches to send,
+// which returns false when the import no longer wants them.
+func readSheet(wb *xlsx.Workbook, sh *Sheet, name string, send func(batch) bool) error {
 	rows, err := wb.Rows(name)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer rows.Close()
 	r := &sheetReader{sheet: sh, name: name, date1904: wb.Date1904(), notes: -1}
 	cur := batch{}
-	send := func() bool {
-		select {
-		case out <- cur:
-			cur = batch{read: cur.read}
-			return true
-		case <-stop:
-			return false
-		}
-	}
 	for rows.Next() {
 		row := rows.Row()
 		if blank(row, r.notes) {
@@ -74,19 +64,19 @@ func readSheet(wb *xlsx.Workbook, sh *Sheet, name string, out chan<- batch, stop
 		cur.rows = append(cur.rows, values)
 		cur.problems = append(cur.problems, problems...)
 		if len(cur.rows) >= rowsPerBatch {
-			if !send() {
-				return nil, nil
+			if !send(cur) {
+				return nil
 			}
+			cur = batch{read: cur.read}
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, err
+		return err
 	}
 	if r.cols == nil {
 		cur.problems = append(cur.problems, Problem{Sheet: name, Message: "the sheet has no header row; use the template's headers"})
 	}
-	merged = rows.Merged()
-	for _, m := range merged {
+	for _, m := range rows.Merged() {
 		if m.LastRow > r.headerAt && r.headerAt > 0 {
 			cur.problems = append(cur.problems, Problem{
 				Sheet: name, Row: max(m.FirstRow, r.headerAt+1), Column: r.headerName(m.FirstCol),
@@ -94,8 +84,8 @@ func readSheet(wb *xlsx.Workbook, sh *Sheet, name string, out chan<- batch, stop
 			})
 		}
 	}
-	send()
-	return merged, nil
+	send(cur)
+	return nil
 }
 
 // blank tells whether a row has nothing in it but spaces, not counting the

@@ -27,6 +27,7 @@ func (t Table) stage() string { return "stage_" + t.Name }
 type Tx struct {
 	tx       *sql.Tx
 	postgres bool
+	inserts  map[string]*sql.Stmt // a full batch of staging rows, by table
 }
 
 // Begin starts an import transaction and creates the staging tables.
@@ -35,7 +36,7 @@ func (s *Store) Begin(ctx context.Context, tables []Table) (*Tx, error) {
 	if err != nil {
 		return nil, fmt.Errorf("begin import: %w", err)
 	}
-	t := &Tx{tx: tx, postgres: s.postgres}
+	t := &Tx{tx: tx, postgres: s.postgres, inserts: map[string]*sql.Stmt{}}
 	for _, tb := range tables {
 		cols := []string{"row_no INTEGER NOT NULL"}
 		for _, f := range tb.Fields {
@@ -71,26 +72,58 @@ func (t *Tx) Commit() error { return t.tx.Commit() }
 // number followed by one value per field; nil is NULL.
 func (t *Tx) Stage(ctx context.Context, tb Table, rows [][]any) error {
 	width := len(tb.Fields) + 1
-	// SQLite allows 32,766 variables a statement; stay well below.
+	// SQLite allows 32,766 variables a statement; stay well below. Full
+	// batches reuse one prepared statement, so it is parsed once a sheet.
 	per := max(1, 4000/width)
+	args := make([]any, 0, per*width)
 	for start := 0; start < len(rows); start += per {
 		end := min(start+per, len(rows))
-		var b strings.Builder
-		fmt.Fprintf(&b, "INSERT INTO %s (row_no, %s) VALUES ", tb.stage(), strings.Join(tb.Fields, ", "))
-		one := "(" + strings.TrimSuffix(strings.Repeat("?, ", width), ", ") + ")"
-		args := make([]any, 0, (end-start)*width)
-		for i := start; i < end; i++ {
-			if i > start {
-				b.WriteString(", ")
-			}
-			b.WriteString(one)
-			args = append(args, rows[i]...)
+		args = args[:0]
+		for _, r := range rows[start:end] {
+			args = append(args, r...)
 		}
-		if _, err := t.tx.ExecContext(ctx, rebind(t.postgres, b.String()), args...); err != nil {
+		var err error
+		if end-start == per {
+			var stmt *sql.Stmt
+			if stmt, err = t.insert(ctx, tb, per); err == nil {
+				_, err = stmt.ExecContext(ctx, args...)
+			}
+		} else {
+			_, err = t.tx.ExecContext(ctx, t.insertSQL(tb, end-start), args...)
+		}
+		if err != nil {
 			return fmt.Errorf("stage %s: %w", tb.Name, err)
 		}
 	}
 	return nil
+}
+
+// insert returns the prepared statement that stages n rows of a table.
+func (t *Tx) insert(ctx context.Context, tb Table, n int) (*sql.Stmt, error) {
+	if stmt, ok := t.inserts[tb.Name]; ok {
+		return stmt, nil
+	}
+	// Closed with the transaction.
+	stmt, err := t.tx.PrepareContext(ctx, t.insertSQL(tb, n))
+	if err != nil {
+		return nil, err
+	}
+	t.inserts[tb.Name] = stmt
+	return stmt, nil
+}
+
+// insertSQL is a multi-row INSERT of n rows into a staging table.
+func (t *Tx) insertSQL(tb Table, n int) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "INSERT INTO %s (row_no, %s) VALUES ", tb.stage(), strings.Join(tb.Fields, ", "))
+	one := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(tb.Fields)+1), ", ") + ")"
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(one)
+	}
+	return rebind(t.postgres, b.String())
 }
 
 // Index indexes the staging table on the given fields, once it is full,
@@ -189,11 +222,15 @@ type Dangling struct {
 // the target table nor a key already in the database.
 func (t *Tx) Dangling(ctx context.Context, tb Table, field string, target Table) ([]Dangling, error) {
 	key := target.Key[0]
+	// Each distinct value is looked up once (700,000 schedules name only
+	// 100,000 employees); only then are the rows that use a missing one
+	// listed.
 	q := fmt.Sprintf(`
 		SELECT s.row_no, s.%[1]s FROM %[2]s s
-		WHERE s.%[1]s IS NOT NULL
-		  AND NOT EXISTS (SELECT 1 FROM %[3]s r WHERE r.%[4]s = s.%[1]s)
-		  AND NOT EXISTS (SELECT 1 FROM %[5]s d WHERE d.%[4]s = s.%[1]s)
+		WHERE s.%[1]s IN (
+			SELECT v.%[1]s FROM (SELECT DISTINCT %[1]s FROM %[2]s WHERE %[1]s IS NOT NULL) v
+			WHERE NOT EXISTS (SELECT 1 FROM %[3]s r WHERE r.%[4]s = v.%[1]s)
+			  AND NOT EXISTS (SELECT 1 FROM %[5]s d WHERE d.%[4]s = v.%[1]s))
 		ORDER BY s.row_no`, field, tb.stage(), target.stage(), key, target.Name)
 	rows, err := t.tx.QueryContext(ctx, q)
 	if err != nil {
