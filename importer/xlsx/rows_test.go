@@ -323,10 +323,21 @@ func TestHandWrittenXML(t *testing.T) {
 			t.Errorf("rows = %+v, want one row with only C2", res.rows)
 		}
 	})
-	t.Run("a row without cells is still a row", func(t *testing.T) {
+	t.Run("a row without cells is still a row, and blank", func(t *testing.T) {
 		res := handCells(t, sheetXML(`<row r="2" spans="1:3"/><row r="3"></row>`), "", "")
 		if len(res.rows) != 2 || res.rows[0].Number != 2 || res.rows[1].Number != 3 {
 			t.Errorf("rows = %+v, want rows 2 and 3", res.rows)
+		}
+		if !res.rows[0].IsBlank() {
+			t.Error("IsBlank() = false for a row without cells")
+		}
+	})
+	t.Run("a row of spaces is blank but a row with a zero or an error is not", func(t *testing.T) {
+		blank := Row{Cells: []Cell{{Type: TypeText, Value: "  "}, {Col: 3, Type: TypeText}}}
+		zero := Row{Cells: []Cell{{Type: TypeText, Value: " "}, {Col: 1, Type: TypeNumber, Value: "0"}}}
+		bad := Row{Cells: []Cell{{Type: TypeError, Value: "#N/A"}}}
+		if !blank.IsBlank() || zero.IsBlank() || bad.IsBlank() {
+			t.Errorf("IsBlank: spaces %v, zero %v, error %v", blank.IsBlank(), zero.IsBlank(), bad.IsBlank())
 		}
 	})
 }
@@ -393,6 +404,48 @@ func TestPackageVariants(t *testing.T) {
 		must(t, res.err)
 		if len(res.rows) != 1 {
 			t.Errorf("rows = %+v", res.rows)
+		}
+	})
+}
+
+func TestConcurrentReaders(t *testing.T) {
+	t.Run("goroutines can read and count different sheets of one workbook at once", func(t *testing.T) {
+		names := []string{"Sheet1", "B", "C", "D"}
+		path := book(t, func(f *excelize.File) {
+			for _, n := range names[1:] {
+				_, err := f.NewSheet(n)
+				must(t, err)
+			}
+			for _, n := range names {
+				for i := 1; i <= 300; i++ {
+					must(t, f.SetSheetRow(n, fmt.Sprintf("A%d", i), &[]any{n, i, "x"}))
+				}
+			}
+		})
+		wb, err := Open(path, DefaultLimits)
+		must(t, err)
+		defer wb.Close()
+		errs := make(chan error, 2*len(names))
+		for _, n := range names {
+			go func() {
+				res := readOpen(wb, n)
+				if res.err == nil && len(res.rows) != 300 {
+					res.err = fmt.Errorf("sheet %s: %d rows", n, len(res.rows))
+				}
+				errs <- res.err
+			}()
+			go func() {
+				c, err := wb.CountRows(n)
+				if err == nil && c != 300 {
+					err = fmt.Errorf("sheet %s: CountRows %d", n, c)
+				}
+				errs <- err
+			}()
+		}
+		for range 2 * len(names) {
+			if err := <-errs; err != nil {
+				t.Error(err)
+			}
 		}
 	})
 }

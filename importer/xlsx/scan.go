@@ -115,22 +115,18 @@ func (s *scanner) eofErr() error {
 	return errTruncated
 }
 
-// skipPast moves pos just after the next occurrence of seq at or after
-// pos+off, discarding what it passes.
+// skipPast moves pos just after the next occurrence of seq that starts at
+// or after pos+off, discarding what it passes.
 func (s *scanner) skipPast(seq string, off int) error {
 	for {
-		if off > s.end-s.pos {
-			off = s.end - s.pos
+		if start := s.pos + off; start <= s.end {
+			if j := bytes.Index(s.buf[start:s.end], []byte(seq)); j >= 0 {
+				s.pos = start + j + len(seq)
+				return nil
+			}
+			// Keep only what could be the start of seq.
+			s.pos, off = max(start, s.end-(len(seq)-1)), 0
 		}
-		if j := bytes.Index(s.buf[s.pos+off:s.end], []byte(seq)); j >= 0 {
-			s.pos += off + j + len(seq)
-			return nil
-		}
-		// Keep only what could be the start of seq.
-		if keep := len(seq) - 1; s.end-s.pos > keep {
-			s.pos = s.end - keep
-		}
-		off = 0
 		if !s.fill() {
 			return s.eofErr()
 		}
@@ -375,12 +371,15 @@ func (s *scanner) readCDATA(dst []byte, limit int) ([]byte, error) {
 	}
 }
 
+// maxEntity is the longest entity name read (between & and ;).
+const maxEntity = 16
+
 // entity decodes the entity at pos and appends it to dst.
 func (s *scanner) entity(dst []byte) ([]byte, error) {
-	s.ensure(12)
+	s.ensure(maxEntity + 2)
 	rest := s.buf[s.pos+1 : s.end]
-	if len(rest) > 11 {
-		rest = rest[:11]
+	if len(rest) > maxEntity+1 {
+		rest = rest[:maxEntity+1]
 	}
 	j := bytes.IndexByte(rest, ';')
 	if j < 0 {
@@ -443,7 +442,7 @@ func unescape(raw []byte) (string, bool) {
 		out = append(out, raw[:i]...)
 		raw = raw[i+1:]
 		j := bytes.IndexByte(raw, ';')
-		if j < 0 || j > 10 {
+		if j < 0 || j > maxEntity {
 			return "", false
 		}
 		var ok bool

@@ -27,7 +27,7 @@ func (t *stringTable) get(i int) (string, bool) {
 
 func (t *stringTable) add(s string) {
 	if t.n%sstBlock == 0 {
-		t.blocks = append(t.blocks, make([]string, 0, sstBlock))
+		t.blocks = append(t.blocks, make([]string, 0, 256)) // grows up to sstBlock
 	}
 	b := &t.blocks[len(t.blocks)-1]
 	*b = append(*b, s)
