@@ -77,7 +77,8 @@ func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
 func (s *Store) Postgres() bool { return s.postgres }
 
 // migrate applies, in order and each in its own transaction, the embedded
-// migrations the database has not seen yet.
+// migrations the database has not seen yet. Statements are split at ";",
+// so a migration has no ";" inside a string or a comment.
 func (s *Store) migrate(ctx context.Context) error {
 	if _, err := s.db.ExecContext(ctx,
 		`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY)`); err != nil {
@@ -119,6 +120,9 @@ func (s *Store) applyMigration(ctx context.Context, name string, version int) er
 	for _, stmt := range strings.Split(string(body), ";") {
 		if strings.TrimSpace(stripComments(stmt)) == "" {
 			continue
+		}
+		if s.postgres {
+			stmt = strings.ReplaceAll(stmt, "WITHOUT ROWID", "") // SQLite's alone
 		}
 		if _, err := tx.ExecContext(ctx, stmt); err != nil {
 			return err

@@ -1,21 +1,24 @@
 -- The company data the importer fills. Codes and IDs are text: a workbook's
 -- "007" is not the number 7. Dates are YYYY-MM-DD and times HH:MM text, so
--- that both databases store and compare them the same way.
+-- that both databases store and compare them the same way. In SQLite the
+-- tables are clustered on their key (WITHOUT ROWID: one B-tree instead of
+-- a table and a separate key index, so each row is written once).
+-- PostgreSQL has no such clause, so the store leaves it out there.
 CREATE TABLE areas (
     code TEXT PRIMARY KEY,
     name TEXT NOT NULL
-);
+) WITHOUT ROWID;
 
 CREATE TABLE departments (
     code      TEXT PRIMARY KEY,
     name      TEXT NOT NULL,
     area_code TEXT
-);
+) WITHOUT ROWID;
 
 CREATE TABLE designations (
     code  TEXT PRIMARY KEY,
     title TEXT NOT NULL
-);
+) WITHOUT ROWID;
 
 CREATE TABLE employees (
     employee_id      TEXT PRIMARY KEY,
@@ -26,7 +29,7 @@ CREATE TABLE employees (
     designation_code TEXT NOT NULL,
     area_code        TEXT,
     joining_date     TEXT
-);
+) WITHOUT ROWID;
 
 CREATE TABLE schedules (
     employee_id TEXT NOT NULL,
@@ -34,13 +37,13 @@ CREATE TABLE schedules (
     shift_start TEXT NOT NULL,
     shift_end   TEXT NOT NULL,
     PRIMARY KEY (employee_id, date, shift_start)
-);
+) WITHOUT ROWID;
 
 CREATE TABLE drivers (
     employee_id    TEXT PRIMARY KEY,
     license_no     TEXT NOT NULL UNIQUE,
     license_expiry TEXT NOT NULL
-);
+) WITHOUT ROWID;
 
 CREATE TABLE car_assignments (
     plate_no           TEXT PRIMARY KEY,
@@ -48,7 +51,7 @@ CREATE TABLE car_assignments (
     seats              INTEGER,
     driver_employee_id TEXT NOT NULL,
     assigned_from      TEXT
-);
+) WITHOUT ROWID;
 
 -- One row per upload. The status column holds the import's last snapshot
 -- as JSON (steps, counts, warnings): it is written when the import starts
