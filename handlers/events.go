@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -33,6 +34,8 @@ func (s *Server) events() http.HandlerFunc {
 			return
 		}
 		defer sub.Close()
+		s.streams.Add(1)
+		defer s.streams.Add(-1)
 		stream, err := newEventStream(w, writeDeadline)
 		if err != nil {
 			return
@@ -51,7 +54,6 @@ type sentStep struct {
 
 func (s *Server) follow(ctx context.Context, stream *eventStream, sub *importer.Subscription) error {
 	sent := map[importer.StepKey]sentStep{}
-	var buf bytes.Buffer
 	// sendSteps sends each step that changed. A running step whose counts
 	// moved is sent at most once per throttle interval; any change of
 	// state goes at once. It returns how long until a held-back update is
@@ -66,18 +68,18 @@ func (s *Server) follow(ctx context.Context, stream *eventStream, sub *importer.
 				continue
 			}
 			if ok && !force && last.view.State == view.State {
-				if wait := s.cfg.Throttle - now.Sub(last.at); wait > 0 {
+				if wait := s.throttle() - now.Sub(last.at); wait > 0 {
 					if due == 0 || wait < due {
 						due = wait
 					}
 					continue
 				}
 			}
-			buf.Reset()
-			if err := components.Step(view).Render(ctx, &buf); err != nil {
+			html, err := s.fragments.step(ctx, view)
+			if err != nil {
 				return 0, err
 			}
-			if err := stream.Event(string(step.Key), buf.Bytes()); err != nil {
+			if err := stream.Event(string(step.Key), html); err != nil {
 				return 0, err
 			}
 			sent[step.Key] = sentStep{view: view, at: now}
@@ -85,15 +87,19 @@ func (s *Server) follow(ctx context.Context, stream *eventStream, sub *importer.
 		return due, nil
 	}
 	sendDone := func(st importer.Status) error {
-		problems, total, err := s.imports.Problems(ctx, st.ID, firstProblems)
+		html, err := s.fragments.outcome(st.ID, func() ([]byte, error) {
+			problems, total, err := s.imports.Problems(ctx, st.ID, firstProblems)
+			if err != nil {
+				return nil, err
+			}
+			var buf bytes.Buffer
+			err = components.Outcome(importView(st, problems, total, s.now())).Render(ctx, &buf)
+			return buf.Bytes(), err
+		})
 		if err != nil {
 			return err
 		}
-		buf.Reset()
-		if err := components.Outcome(importView(st, problems, total, s.now())).Render(ctx, &buf); err != nil {
-			return err
-		}
-		return stream.Event("done", buf.Bytes())
+		return stream.Event("done", html)
 	}
 
 	keepAlive := time.NewTicker(s.cfg.KeepAlive)
@@ -125,4 +131,71 @@ func (s *Server) follow(ctx context.Context, stream *eventStream, sub *importer.
 			}
 		}
 	}
+}
+
+// throttle is the least time between two updates of one running step to
+// one client. It grows with the number of open streams, so that a
+// thousand watchers cost the import little: each still sees the steps
+// move, only less often (at most once a second). A change of state is
+// never held back.
+func (s *Server) throttle() time.Duration {
+	const perStep = 100 // streams served at the configured rate
+	n := time.Duration(s.streams.Load()/perStep + 1)
+	return min(s.cfg.Throttle*n, max(s.cfg.Throttle, time.Second))
+}
+
+// fragmentCache renders each step view once for every client that follows
+// the import, and the end of an import once: a thousand watchers of one
+// import share the work.
+type fragmentCache struct {
+	mu       sync.Mutex
+	m        map[components.StepView][]byte
+	outcomes map[string][]byte // by import id; only final imports
+}
+
+// outcome returns the rendered end of a finished import.
+func (c *fragmentCache) outcome(id string, render func() ([]byte, error)) ([]byte, error) {
+	c.mu.Lock()
+	html, ok := c.outcomes[id]
+	c.mu.Unlock()
+	if ok {
+		return html, nil
+	}
+	html, err := render()
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if c.outcomes == nil || len(c.outcomes) >= fragmentCacheSize/16 {
+		c.outcomes = make(map[string][]byte)
+	}
+	c.outcomes[id] = html
+	c.mu.Unlock()
+	return html, nil
+}
+
+// fragmentCacheSize bounds the cache; views go stale within seconds (their
+// elapsed time moves), so it is simply emptied when full.
+const fragmentCacheSize = 4096
+
+// step returns the rendered step; callers must not change the bytes.
+func (c *fragmentCache) step(ctx context.Context, v components.StepView) ([]byte, error) {
+	c.mu.Lock()
+	html, ok := c.m[v]
+	c.mu.Unlock()
+	if ok {
+		return html, nil
+	}
+	var buf bytes.Buffer
+	if err := components.Step(v).Render(ctx, &buf); err != nil {
+		return nil, err
+	}
+	html = buf.Bytes()
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= fragmentCacheSize {
+		c.m = make(map[components.StepView][]byte)
+	}
+	c.m[v] = html
+	c.mu.Unlock()
+	return html, nil
 }

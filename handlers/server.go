@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/a-h/templ"
@@ -51,6 +52,8 @@ type Server struct {
 	log       *slog.Logger
 	cfg       Config
 	now       func() time.Time
+	fragments fragmentCache
+	streams   atomic.Int64 // event streams open now
 }
 
 // NewServer returns the whole HTTP side of Roster.

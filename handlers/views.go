@@ -62,6 +62,11 @@ func stepView(st importer.Status, s importer.Step, now time.Time) components.Ste
 			v.Label = "Waiting to start"
 		}
 	}
+	// Time is read at the snapshot, not now: every client then renders the
+	// same view of one snapshot, and the server renders it once for all.
+	if !st.Updated.IsZero() {
+		now = st.Updated
+	}
 	if el := s.Elapsed(now); el > 0 {
 		v.Elapsed = duration(el)
 		if s.State == importer.StepRunning && s.Rows > 0 {

@@ -60,6 +60,7 @@ func (r *run) warn(msg string) {
 }
 
 func (r *run) publish() {
+	r.status.Updated = r.now()
 	if r.report != nil {
 		r.report(r.status.Clone())
 	}

@@ -108,6 +108,7 @@ type Status struct {
 	Error    string    `json:"error,omitempty"` // what went wrong, in words a user can act on
 	Ahead    int       `json:"ahead,omitempty"` // imports queued before this one
 	Created  time.Time `json:"created"`
+	Updated  time.Time `json:"updated,omitzero"` // when this snapshot was taken
 	Started  time.Time `json:"started,omitzero"`
 	Finished time.Time `json:"finished,omitzero"`
 }
