@@ -17,9 +17,9 @@ import (
 	"roster/importer"
 )
 
-// firstProblems is how many problems the import page lists; the problems
-// workbook has them all.
-const firstProblems = 50
+// firstProblems is how many problems of each sheet the import page
+// lists; the problems workbook has them all.
+const firstProblems = 20
 
 func (s *Server) uploadPage() http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
@@ -63,10 +63,16 @@ func (s *Server) createImport() http.HandlerFunc {
 			return
 		}
 		id, err := s.imports.Submit(r.Context(), name, path)
+		if errors.Is(err, importer.ErrTooLarge) {
+			s.refuseUpload(w, r, &uploadError{http.StatusRequestEntityTooLarge,
+				fmt.Sprintf("%q is too large to import: %s. Split it into smaller workbooks.",
+					name, reason(err, importer.ErrUnreadable, importer.ErrTooLarge))})
+			return
+		}
 		if errors.Is(err, importer.ErrUnreadable) {
 			s.refuseUpload(w, r, &uploadError{http.StatusUnprocessableEntity,
 				fmt.Sprintf("%q is not a workbook Roster can read (%s). Save it from Excel as an .xlsx workbook and upload it again.",
-					name, strings.TrimPrefix(err.Error(), importer.ErrUnreadable.Error()+": "))})
+					name, reason(err, importer.ErrUnreadable))})
 			return
 		}
 		if err != nil {
@@ -154,6 +160,16 @@ func (s *Server) refuseUpload(w http.ResponseWriter, r *http.Request, ue *upload
 		return
 	}
 	s.render(w, r, ue.status, components.UploadPage(v))
+}
+
+// reason is an error's message without the words of the sentinel errors
+// that classify it ("unreadable workbook: …").
+func reason(err error, sentinels ...error) string {
+	msg := err.Error()
+	for _, s := range sentinels {
+		msg = strings.TrimPrefix(msg, s.Error()+": ")
+	}
+	return msg
 }
 
 // size writes a byte count the way the --max-upload flag takes it.

@@ -1,7 +1,10 @@
 package handlers_test
 
 import (
+	"archive/zip"
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"regexp"
@@ -9,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/PuerkitoBio/goquery"
+	"github.com/xuri/excelize/v2"
 )
 
 func TestUploadStreamsEveryStepToDoneAndWritesTheData(t *testing.T) {
@@ -189,6 +193,30 @@ func TestAnUploadOverTheLimitIsRefusedWith413(t *testing.T) {
 	}
 }
 
+func TestAWorkbookThatUnpacksToMoreThan1GiBIsRefusedWith413(t *testing.T) {
+	a := newApp(t, handlersConfig())
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, name := range []string{"xl/workbook.xml", "xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml"} {
+		// The directory declares 600 MiB a part; nothing is unpacked.
+		if _, err := zw.CreateRaw(&zip.FileHeader{Name: name, Method: zip.Store, UncompressedSize64: 600 << 20}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	zw.Close()
+	resp := a.upload(t, "bomb.xlsx", buf.Bytes(), nil)
+	if resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Fatalf("status %s, want 413", resp.Status)
+	}
+	doc, _ := goquery.NewDocumentFromReader(resp.Body)
+	if msg := doc.Find("#upload-error").Text(); !strings.Contains(msg, "unpacks to more than 1 GiB") {
+		t.Errorf("message %q does not say the limit", msg)
+	}
+	if got := countRows(t, a.dbPath, "imports"); got != 0 {
+		t.Errorf("%d imports started, want none", got)
+	}
+}
+
 func TestPagesCarryTheSecurityHeaders(t *testing.T) {
 	a := newApp(t, handlersConfig())
 	for _, path := range []string{"/", "/imports", "/imports/nope"} {
@@ -253,5 +281,80 @@ func TestHealthz(t *testing.T) {
 	body, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != 200 || strings.TrimSpace(string(body)) != "ok" {
 		t.Errorf("healthz: %s %q", resp.Status, body)
+	}
+}
+
+func TestAFailedImportListsTheFirstProblemsOfEachSheetAndOffersThemAll(t *testing.T) {
+	a := newApp(t, handlersConfig())
+	areas := [][]any{{"Code", "Name"}}
+	for i := range 30 {
+		areas = append(areas, []any{fmt.Sprintf("A%02d", i), ""})
+	}
+	designations := [][]any{{"Code", "Title"}}
+	for i := range 5 {
+		designations = append(designations, []any{fmt.Sprintf("D%d", i), ""})
+	}
+	book := workbook(t, map[string][][]any{"Areas": areas, "Designations": designations}, "Areas", "Designations")
+	page := a.upload(t, "bad.xlsx", book, nil).Header.Get("Location")
+	events := readEvents(t, a.URL+page+"/events")
+	if done := events[len(events)-1]; !strings.Contains(done.data, `data-import-state="failed"`) || !strings.Contains(done.data, "35 problems") {
+		t.Errorf("done does not say the import failed with 35 problems: %s", done.data)
+	}
+
+	resp, err := http.Get(a.URL + page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, _ := goquery.NewDocumentFromReader(resp.Body)
+	resp.Body.Close()
+	perSheet := map[string]int{}
+	doc.Find("table.problems tbody tr").Each(func(_ int, tr *goquery.Selection) {
+		perSheet[strings.TrimSpace(tr.Find("td").First().Text())]++
+	})
+	if perSheet["Areas"] != 20 || perSheet["Designations"] != 5 {
+		t.Errorf("the page lists %v problems per sheet, want the first 20 of Areas and all 5 of Designations", perSheet)
+	}
+	link, ok := doc.Find(`a[href$="/problems.xlsx"]`).Attr("href")
+	if !ok {
+		t.Fatal("no link to the problems workbook")
+	}
+
+	dl, err := http.Get(a.URL + link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dl.Body.Close()
+	if dl.StatusCode != 200 || !strings.Contains(dl.Header.Get("Content-Disposition"), "attachment") {
+		t.Fatalf("download: %s %q", dl.Status, dl.Header.Get("Content-Disposition"))
+	}
+	f, err := excelize.OpenReader(dl.Body)
+	if err != nil {
+		t.Fatalf("the problems workbook does not open: %v", err)
+	}
+	defer f.Close()
+	rows, _ := f.GetRows("Problems")
+	if len(rows) != 36 || f.GetSheetList()[0] != "Problems" {
+		t.Errorf("the Problems sheet has %d rows (sheets %v), want a header and 35 problems first", len(rows), f.GetSheetList())
+	}
+}
+
+func TestTemplateAndExportDownloadAsWorkbooks(t *testing.T) {
+	a := newApp(t, handlersConfig())
+	readEvents(t, a.URL+a.upload(t, "areas.xlsx", areasWorkbook(t, 3), nil).Header.Get("Location")+"/events")
+	for path, wantRows := range map[string]int{"/template.xlsx": 1, "/export.xlsx": 4} {
+		resp, err := http.Get(a.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := excelize.OpenReader(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatalf("%s does not open: %v", path, err)
+		}
+		rows, _ := f.GetRows("Areas")
+		if len(f.GetSheetList()) != 7 || len(rows) != wantRows {
+			t.Errorf("%s: sheets %v, %d Areas rows; want the 7 sheets and %d rows", path, f.GetSheetList(), len(rows), wantRows)
+		}
+		f.Close()
 	}
 }

@@ -23,7 +23,7 @@ type Imports interface {
 	Submit(ctx context.Context, fileName, path string) (string, error)
 	Status(ctx context.Context, id string) (importer.Status, error)
 	History(ctx context.Context, limit int) ([]importer.Status, error)
-	Problems(ctx context.Context, id string, limit int) ([]importer.Problem, int, error)
+	Problems(ctx context.Context, id string, perSheet int) ([]importer.Problem, int, error)
 	Cancel(ctx context.Context, id string) error
 	Subscribe(ctx context.Context, id string) (*importer.Subscription, error)
 	Upload(id string) (string, error)

@@ -25,6 +25,10 @@ const storePoll = time.Second
 // ErrNotFound is returned for an import id nobody knows.
 var ErrNotFound = errors.New("no such import")
 
+// ErrTooLarge is wrapped (with ErrUnreadable) when a workbook exceeds a
+// limit: it unpacks to more than 1 GiB, or a sheet is larger than Excel's.
+var ErrTooLarge = xlsx.ErrTooLarge
+
 // ErrUnreadable wraps the reason an upload cannot be imported at all.
 var ErrUnreadable = errors.New("unreadable workbook")
 
@@ -303,10 +307,10 @@ func (r *Runner) History(ctx context.Context, limit int) ([]Status, error) {
 	return out, nil
 }
 
-// Problems returns the first limit problems of an import (all when limit
-// is 0) and how many there are.
-func (r *Runner) Problems(ctx context.Context, id string, limit int) ([]Problem, int, error) {
-	ps, total, err := r.store.Problems(ctx, id, limit)
+// Problems returns the first perSheet problems of each sheet of an import
+// (all when perSheet is 0) and how many there are in all.
+func (r *Runner) Problems(ctx context.Context, id string, perSheet int) ([]Problem, int, error) {
+	ps, total, err := r.store.Problems(ctx, id, perSheet)
 	if err != nil {
 		return nil, 0, err
 	}

@@ -135,20 +135,24 @@ func (s *Store) AddProblems(ctx context.Context, id string, problems []Problem) 
 	return tx.Commit()
 }
 
-// Problems returns the first limit problems of an import in order (all of
-// them when limit is 0), and how many there are in all.
-func (s *Store) Problems(ctx context.Context, id string, limit int) ([]Problem, int, error) {
+// Problems returns the first perSheet problems of each sheet of an import
+// (all of them when perSheet is 0), in order, and how many there are in
+// all.
+func (s *Store) Problems(ctx context.Context, id string, perSheet int) ([]Problem, int, error) {
 	var total int
 	if err := s.db.QueryRowContext(ctx, s.rebind(
 		`SELECT COUNT(*) FROM import_problems WHERE import_id = ?`), id).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count problems: %w", err)
 	}
-	if limit <= 0 {
-		limit = total
+	if perSheet <= 0 {
+		perSheet = total
 	}
 	rows, err := s.db.QueryContext(ctx, s.rebind(`
-		SELECT sheet, row_no, col, value, message FROM import_problems
-		WHERE import_id = ? ORDER BY seq LIMIT ?`), id, limit)
+		SELECT sheet, row_no, col, value, message FROM (
+			SELECT p.*, ROW_NUMBER() OVER (PARTITION BY sheet ORDER BY seq) AS nth
+			FROM import_problems p WHERE import_id = ?
+		) numbered
+		WHERE nth <= ? ORDER BY seq`), id, perSheet)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list problems: %w", err)
 	}

@@ -280,3 +280,24 @@ func TestLimits(t *testing.T) {
 		}
 	})
 }
+
+func TestOpenRefusesAPackageThatDeclaresMoreThanTheLimit(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "big.xlsx")
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, name := range []string{"xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml"} {
+		// Each part alone is under the limit, together they are over it.
+		if _, err := zw.CreateRaw(&zip.FileHeader{Name: name, Method: zip.Store,
+			UncompressedSize64: 600 << 10}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	zw.Close()
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Open(path, Limits{MaxUnpacked: 1 << 20})
+	if !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("Open = %v, want ErrTooLarge", err)
+	}
+}

@@ -157,11 +157,19 @@ func OpenReaderAt(r io.ReaderAt, size int64, lim Limits) (*Workbook, error) {
 		lim:    lim,
 		budget: &budget{max: lim.MaxUnpacked, high: map[string]int64{}},
 	}
+	var declared uint64
 	for _, f := range zr.File {
 		k := normName(f.Name)
 		if _, dup := w.files[k]; !dup {
 			w.files[k] = f
+			declared += f.UncompressedSize64
 		}
+	}
+	// What the directory declares is refused at once, so an upload that
+	// says it is too large is turned away before any import starts; one
+	// that lies is still stopped while it is unpacked.
+	if declared > uint64(lim.MaxUnpacked) {
+		return nil, w.budget.errLimit()
 	}
 	if err := w.load(); err != nil {
 		return nil, err
