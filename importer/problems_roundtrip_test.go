@@ -1,10 +1,15 @@
 package importer_test
 
 import (
+	"bytes"
 	"io"
+	"os"
+	"path/filepath"
 	"testing"
+	"time"
 
 	"roster/importer"
+	"roster/importer/store"
 )
 
 func TestProblemsColumnAndRepeatedHeaders(t *testing.T) {
@@ -53,5 +58,40 @@ func TestAnErrorCellStaysAProblemThroughTheProblemsWorkbook(t *testing.T) {
 	res2 := importPath(t, t.Context(), d, again, nil)
 	if res2.Status.State != importer.Failed || len(res2.Problems) != 1 || res2.Problems[0].Column != "Phone" || res2.Problems[0].Row != 2 {
 		t.Errorf("the problems workbook uploaded unchanged: %s with problems\n%s", res2.Status.State, listProblems(res2.Problems))
+	}
+}
+
+// TestAFailedImportLeavesTheDatabaseFileByteForByte compares the SQLite
+// file itself, not only its rows: a failed import (a bad cell in the last
+// sheet, after every other sheet was staged and merged) leaves not one
+// byte of it changed.
+func TestAFailedImportLeavesTheDatabaseFileByteForByte(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "t.db")
+	open := func() *store.Store {
+		st, err := store.Open(t.Context(), path)
+		noErr(t, err)
+		return st
+	}
+	st := open()
+	res, err := importer.Import(t.Context(), st, base().write(t), importer.NewStatus("a", "a.xlsx", time.Now()), nil)
+	if err != nil || res.Status.State != importer.Succeeded {
+		t.Fatalf("seed import: %v %s", err, res.Status.State)
+	}
+	noErr(t, st.Close()) // checkpoints the WAL into the file
+	before, err := os.ReadFile(path)
+	noErr(t, err)
+
+	b := changed()
+	b.sheet("Car Assignments").set("C2", 150) // seats out of range
+	st = open()
+	res, err = importer.Import(t.Context(), st, b.write(t), importer.NewStatus("b", "b.xlsx", time.Now()), nil)
+	if err != nil || res.Status.State != importer.Failed {
+		t.Fatalf("bad import: %v %s", err, res.Status.State)
+	}
+	noErr(t, st.Close())
+	after, err := os.ReadFile(path)
+	noErr(t, err)
+	if !bytes.Equal(before, after) {
+		t.Errorf("the database file changed (%d bytes before, %d after)", len(before), len(after))
 	}
 }
