@@ -3,6 +3,8 @@ package xlsx
 import (
 	"archive/zip"
 	"bytes"
+	"compress/flate"
+	"hash/crc32"
 	"os"
 	"path/filepath"
 	"slices"
@@ -149,4 +151,35 @@ func sheetXML(rows string) string {
 func handBook(t testing.TB, sheet, sst, styles string) string {
 	t.Helper()
 	return writeFile(t, zipBytes(t, handParts(sheet, sst, styles)))
+}
+
+// lyingZipBytes is zipBytes whose directory declares every part to unpack
+// to 1 KiB, whatever it really holds: the limits must then be enforced
+// while unpacking, not from the directory.
+func lyingZipBytes(t testing.TB, parts map[string]string) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	names := make([]string, 0, len(parts))
+	for n := range parts {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		var packed bytes.Buffer
+		fw, err := flate.NewWriter(&packed, flate.BestCompression)
+		must(t, err)
+		_, err = fw.Write([]byte(parts[n]))
+		must(t, err)
+		must(t, fw.Close())
+		w, err := zw.CreateRaw(&zip.FileHeader{
+			Name: n, Method: zip.Deflate, CRC32: crc32.ChecksumIEEE([]byte(parts[n])),
+			CompressedSize64: uint64(packed.Len()), UncompressedSize64: min(1<<10, uint64(len(parts[n]))),
+		})
+		must(t, err)
+		_, err = w.Write(packed.Bytes())
+		must(t, err)
+	}
+	must(t, zw.Close())
+	return buf.Bytes()
 }

@@ -74,22 +74,32 @@ func bigSheet(n int) string {
 
 func TestLimits(t *testing.T) {
 	small := Limits{MaxUnpacked: 1 << 20}
-	t.Run("a sheet unpacking beyond the limit fails with ErrTooLarge while reading rows", func(t *testing.T) {
+	t.Run("a sheet that unpacks beyond the limit is refused by Open with ErrTooLarge", func(t *testing.T) {
 		data := zipBytes(t, handParts(bigSheet(2<<20), "", ""))
 		if len(data) > 100<<10 {
 			t.Fatalf("test zip is %d bytes, not a bomb", len(data))
 		}
-		res := readSheet(t, writeFile(t, data), "Data", small)
-		if !errors.Is(res.err, ErrTooLarge) || !strings.Contains(res.err.Error(), "1 MiB") {
-			t.Errorf("error = %v, want ErrTooLarge naming 1 MiB", res.err)
+		_, err := Open(writeFile(t, data), small)
+		if !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "1 MiB") {
+			t.Errorf("error = %v, want ErrTooLarge naming 1 MiB", err)
 		}
 	})
-	t.Run("counting rows of a bomb fails with ErrTooLarge too", func(t *testing.T) {
-		wb, err := Open(writeFile(t, zipBytes(t, handParts(bigSheet(2<<20), "", ""))), small)
+	t.Run("a directory that understates a part cannot unpack past it", func(t *testing.T) {
+		// archive/zip stops at the declared size, so the lie shows as a
+		// damaged part, for counting and for reading alike.
+		wb, err := Open(writeFile(t, lyingZipBytes(t, handParts(bigSheet(2<<20), "", ""))), small)
 		must(t, err)
 		defer wb.Close()
-		if _, err := wb.CountRows("Data"); !errors.Is(err, ErrTooLarge) {
-			t.Errorf("error = %v, want ErrTooLarge", err)
+		if _, err := wb.CountRows("Data"); !errors.Is(err, ErrNotXLSX) {
+			t.Errorf("CountRows: error = %v, want ErrNotXLSX", err)
+		}
+		rows, err := wb.Rows("Data")
+		must(t, err)
+		defer rows.Close()
+		for rows.Next() {
+		}
+		if !errors.Is(rows.Err(), ErrNotXLSX) {
+			t.Errorf("Rows: error = %v, want ErrNotXLSX", rows.Err())
 		}
 	})
 	t.Run("reading a sheet twice counts its size once", func(t *testing.T) {
