@@ -1,12 +1,17 @@
 package handlers_test
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/PuerkitoBio/goquery"
+
+	"roster/importer"
 )
 
 func statusOf(t *testing.T, a *app, page string) (state string, ahead int, steps map[string]string) {
@@ -121,4 +126,53 @@ func refreshes(doc *goquery.Document) bool {
 		}
 	})
 	return found || doc.Find(`meta[http-equiv="refresh"]`).Length() > 0
+}
+
+func TestCancellingARunningImportRollsItBack(t *testing.T) {
+	a := newApp(t, handlersConfig())
+	var book bytes.Buffer
+	if err := importer.WriteSample(&book, importer.SampleOptions{Employees: 3_000, Seed: 1}); err != nil {
+		t.Fatal(err)
+	}
+	page := a.upload(t, "sample.xlsx", book.Bytes(), nil).Header.Get("Location")
+
+	// Follow the stream; cancel once the schedules step runs.
+	resp, err := http.Get(a.URL + page + "/events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	var cancelled time.Time
+	var last string
+	for sc.Scan() {
+		line := sc.Text()
+		if cancelled.IsZero() && strings.Contains(line, `data-step="schedules" data-state="running"`) {
+			r, err := a.client().Post(a.URL+page+"/cancel", "application/x-www-form-urlencoded", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.Body.Close()
+			cancelled = time.Now()
+		}
+		if strings.Contains(line, "data-import-state=") {
+			last = line
+		}
+	}
+	if cancelled.IsZero() {
+		t.Fatal("the schedules step was never seen running")
+	}
+	t.Logf("from the cancel to the end of the stream: %s", time.Since(cancelled))
+	if !strings.Contains(last, `data-import-state="cancelled"`) {
+		t.Errorf("the import did not end cancelled: %s", last)
+	}
+	if state, _, _ := statusOf(t, a, page); state != "cancelled" {
+		t.Errorf("status %s, want cancelled", state)
+	}
+	for _, table := range []string{"areas", "employees", "schedules"} {
+		if got := countRows(t, a.dbPath, table); got != 0 {
+			t.Errorf("%d %s written, want none", got, table)
+		}
+	}
 }
