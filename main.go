@@ -14,7 +14,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -22,6 +21,7 @@ import (
 	"roster/handlers"
 	"roster/importer"
 	"roster/importer/store"
+	"roster/internal/human"
 )
 
 func main() {
@@ -93,7 +93,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
-	limit, err := parseSize(*maxUpload)
+	limit, err := human.ParseBytes(*maxUpload)
 	if err != nil {
 		return fmt.Errorf("--max-upload: %w", err)
 	}
@@ -171,28 +171,4 @@ func redact(dsn string) string {
 		}
 	}
 	return dsn
-}
-
-// parseSize reads "256MiB", "10MB", "1GiB" or a plain number of bytes.
-func parseSize(s string) (int64, error) {
-	units := []struct {
-		suffix string
-		mult   int64
-	}{
-		{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30},
-		{"KB", 1000}, {"MB", 1000_000}, {"GB", 1000_000_000},
-	}
-	s = strings.TrimSpace(s)
-	mult := int64(1)
-	for _, u := range units {
-		if strings.HasSuffix(s, u.suffix) {
-			s, mult = strings.TrimSpace(strings.TrimSuffix(s, u.suffix)), u.mult
-			break
-		}
-	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n <= 0 || n > (1<<62)/mult {
-		return 0, fmt.Errorf("%q is not a size; write bytes or a number with KiB, MiB, GiB, KB, MB or GB", s)
-	}
-	return n * mult, nil
 }

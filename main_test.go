@@ -94,23 +94,3 @@ func TestImportCommandExitsZeroOnlyWhenItCommitted(t *testing.T) {
 		t.Errorf("the problem is not named by sheet, row and column:\n%s", out.String())
 	}
 }
-
-func TestParseSize(t *testing.T) {
-	tests := []struct {
-		in   string
-		want int64
-	}{
-		{"256MiB", 256 << 20}, {"1024", 1024}, {"10 KB", 10_000}, {"2GiB", 2 << 30}, {"5MB", 5_000_000}, {"3KiB", 3 << 10}, {"1GB", 1_000_000_000},
-	}
-	for _, tt := range tests {
-		got, err := parseSize(tt.in)
-		if err != nil || got != tt.want {
-			t.Errorf("parseSize(%q) = %d, %v; want %d", tt.in, got, err, tt.want)
-		}
-	}
-	for _, bad := range []string{"", "lots", "-1", "1TB", "0"} {
-		if _, err := parseSize(bad); err == nil {
-			t.Errorf("parseSize(%q) took it", bad)
-		}
-	}
-}

@@ -1,14 +1,11 @@
 package handlers
 
 import (
-	"errors"
 	"io"
 	"net/http"
 	"os"
 
 	"github.com/go-chi/chi/v5"
-
-	"roster/importer"
 )
 
 const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -19,21 +16,13 @@ const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sh
 func (s *Server) sendWorkbook(w http.ResponseWriter, r *http.Request, name string, write func(io.Writer) error) {
 	f, err := os.CreateTemp(s.cfg.UploadDir, "download-*.xlsx")
 	if err != nil {
-		s.serverError(w, r, err)
+		s.fail(w, r, err)
 		return
 	}
 	defer os.Remove(f.Name())
 	defer f.Close()
 	if err := write(f); err != nil {
-		switch {
-		case errors.Is(err, importer.ErrNotFound):
-			s.notFound(w, r)
-		case errors.Is(err, importer.ErrTooManyRows):
-			s.errorPage(w, r, http.StatusUnprocessableEntity, "Too much data for one workbook",
-				"A table has more rows than one Excel sheet can hold (1,048,575 below the header), so it cannot be written as a workbook.")
-		default:
-			s.serverError(w, r, err)
-		}
+		s.fail(w, r, err)
 		return
 	}
 	w.Header().Set("Content-Type", xlsxType)
@@ -60,11 +49,7 @@ func (s *Server) problemsWorkbook() http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		id := chi.URLParam(r, "id")
 		if _, err := s.imports.Status(r.Context(), id); err != nil {
-			if errors.Is(err, importer.ErrNotFound) {
-				s.notFound(w, r)
-				return
-			}
-			s.serverError(w, r, err)
+			s.fail(w, r, err)
 			return
 		}
 		s.sendWorkbook(w, r, "problems.xlsx", func(w io.Writer) error {

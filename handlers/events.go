@@ -3,7 +3,6 @@ package handlers
 import (
 	"bytes"
 	"context"
-	"errors"
 	"net/http"
 	"sync"
 	"time"
@@ -25,12 +24,8 @@ func (s *Server) events() http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		id := chi.URLParam(r, "id")
 		sub, err := s.imports.Subscribe(r.Context(), id)
-		if errors.Is(err, importer.ErrNotFound) {
-			s.notFound(w, r)
-			return
-		}
 		if err != nil {
-			s.serverError(w, r, err)
+			s.fail(w, r, err)
 			return
 		}
 		defer sub.Close()

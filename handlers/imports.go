@@ -15,6 +15,7 @@ import (
 
 	"roster/components"
 	"roster/importer"
+	"roster/internal/human"
 )
 
 // firstProblems is how many problems of each sheet the import page
@@ -59,7 +60,7 @@ func (s *Server) createImport() http.HandlerFunc {
 			return
 		}
 		if err != nil {
-			s.serverError(w, r, err)
+			s.fail(w, r, err)
 			return
 		}
 		id, err := s.imports.Submit(r.Context(), name, path)
@@ -76,7 +77,7 @@ func (s *Server) createImport() http.HandlerFunc {
 			return
 		}
 		if err != nil {
-			s.serverError(w, r, err)
+			s.fail(w, r, err)
 			return
 		}
 		page := "/imports/" + id
@@ -86,7 +87,7 @@ func (s *Server) createImport() http.HandlerFunc {
 		}
 		st, err := s.imports.Status(r.Context(), id)
 		if err != nil {
-			s.serverError(w, r, err)
+			s.fail(w, r, err)
 			return
 		}
 		w.Header().Set("HX-Push-Url", page)
@@ -98,7 +99,7 @@ func (s *Server) createImport() http.HandlerFunc {
 // file, never holding the workbook in memory.
 func (s *Server) receiveUpload(r *http.Request) (name, path string, err error) {
 	tooLarge := &uploadError{http.StatusRequestEntityTooLarge,
-		fmt.Sprintf("The file is larger than the %s Roster accepts. Split the workbook, or ask your administrator to raise the limit.", size(s.cfg.MaxUpload))}
+		fmt.Sprintf("The file is larger than the %s Roster accepts. Split the workbook, or ask your administrator to raise the limit.", human.Bytes(s.cfg.MaxUpload))}
 	mr, err := r.MultipartReader()
 	if err != nil {
 		return "", "", &uploadError{http.StatusBadRequest, "Choose an .xlsx workbook to upload."}
@@ -172,29 +173,12 @@ func reason(err error, sentinels ...error) string {
 	return msg
 }
 
-// size writes a byte count the way the --max-upload flag takes it.
-func size(n int64) string {
-	switch {
-	case n >= 1<<30 && n%(1<<30) == 0:
-		return fmt.Sprintf("%d GiB", n>>30)
-	case n >= 1<<20 && n%(1<<20) == 0:
-		return fmt.Sprintf("%d MiB", n>>20)
-	case n >= 1<<10 && n%(1<<10) == 0:
-		return fmt.Sprintf("%d KiB", n>>10)
-	}
-	return fmt.Sprintf("%d bytes", n)
-}
-
 func (s *Server) showImport() http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		id := chi.URLParam(r, "id")
 		st, err := s.imports.Status(r.Context(), id)
-		if errors.Is(err, importer.ErrNotFound) {
-			s.notFound(w, r)
-			return
-		}
 		if err != nil {
-			s.serverError(w, r, err)
+			s.fail(w, r, err)
 			return
 		}
 		if wantsJSON(r) {
@@ -203,7 +187,7 @@ func (s *Server) showImport() http.HandlerFunc {
 		}
 		problems, total, err := s.imports.Problems(r.Context(), id, firstProblems)
 		if err != nil {
-			s.serverError(w, r, err)
+			s.fail(w, r, err)
 			return
 		}
 		s.render(w, r, http.StatusOK, components.ImportPage(importView(st, problems, total, s.now())))
@@ -254,7 +238,7 @@ func statusJSON(st importer.Status) jsonStatus {
 func (s *Server) writeJSON(w http.ResponseWriter, r *http.Request, v any) {
 	body, err := json.Marshal(v)
 	if err != nil {
-		s.serverError(w, r, err)
+		s.fail(w, r, err)
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -265,7 +249,7 @@ func (s *Server) history() http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		list, err := s.imports.History(r.Context(), 200)
 		if err != nil {
-			s.serverError(w, r, err)
+			s.fail(w, r, err)
 			return
 		}
 		rows := make([]components.HistoryRow, len(list))
@@ -280,12 +264,8 @@ func (s *Server) cancelImport() http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		id := chi.URLParam(r, "id")
 		err := s.imports.Cancel(r.Context(), id)
-		if errors.Is(err, importer.ErrNotFound) {
-			s.notFound(w, r)
-			return
-		}
 		if err != nil {
-			s.serverError(w, r, err)
+			s.fail(w, r, err)
 			return
 		}
 		if isHTMX(r) {

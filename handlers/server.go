@@ -6,6 +6,7 @@ package handlers
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -79,6 +80,20 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c te
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
 	buf.WriteTo(w)
+}
+
+// fail answers a request that an error ended: the one place where errors
+// become status codes and words for the user.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	switch {
+	case errors.Is(err, importer.ErrNotFound):
+		s.notFound(w, r)
+	case errors.Is(err, importer.ErrTooManyRows):
+		s.errorPage(w, r, http.StatusUnprocessableEntity, "Too much data for one workbook",
+			"A table has more rows than one Excel sheet can hold (1,048,575 below the header), so it cannot be written as a workbook.")
+	default:
+		s.serverError(w, r, err)
+	}
 }
 
 // serverError logs an internal failure once and shows the user words they

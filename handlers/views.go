@@ -6,6 +6,7 @@ import (
 
 	"roster/components"
 	"roster/importer"
+	"roster/internal/human"
 )
 
 // stepNames are the steps as people say them.
@@ -57,7 +58,7 @@ func stepView(st importer.Status, s importer.Step, now time.Time) components.Ste
 	// are the steps and done, and a waiting user wants to see it move.
 	if st.State == importer.Queued && s.Key == importer.Steps[0] {
 		if st.Ahead > 0 {
-			v.Label = fmt.Sprintf("Waiting: %d %s ahead", st.Ahead, plural(st.Ahead, "import", "imports"))
+			v.Label = fmt.Sprintf("Waiting: %d %s ahead", st.Ahead, human.Plural(st.Ahead, "import", "imports"))
 		} else {
 			v.Label = "Waiting to start"
 		}
@@ -71,7 +72,7 @@ func stepView(st importer.Status, s importer.Step, now time.Time) components.Ste
 		v.Elapsed = duration(el)
 		if s.State == importer.StepRunning && s.Rows > 0 {
 			rate := float64(s.Rows) / el.Seconds()
-			v.Rate = components.Count(int(rate)) + " rows/s"
+			v.Rate = human.Count(int(rate)) + " rows/s"
 			if s.Total > s.Rows && rate > 0 {
 				left := time.Duration(float64(s.Total-s.Rows) / rate * float64(time.Second))
 				v.Left = "about " + duration(left) + " left"
@@ -79,13 +80,6 @@ func stepView(st importer.Status, s importer.Step, now time.Time) components.Ste
 		}
 	}
 	return v
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
 
 // duration says a length of time the way a person would read it.
@@ -116,7 +110,7 @@ func summaryView(st importer.Status) components.SummaryView {
 		v.Title = "Waiting to start"
 		v.Message = "Imports run one at a time; this one starts as soon as the ones before it end."
 		if st.Ahead > 0 {
-			v.Message = fmt.Sprintf("%d %s ahead of this one. Imports run one at a time.", st.Ahead, plural(st.Ahead, "import is", "imports are"))
+			v.Message = fmt.Sprintf("%d %s ahead of this one. Imports run one at a time.", st.Ahead, human.Plural(st.Ahead, "import is", "imports are"))
 		}
 	case importer.Running:
 		v.Title = "Importing"
@@ -128,7 +122,7 @@ func summaryView(st importer.Status) components.SummaryView {
 		}
 		v.Title = "Import complete"
 		v.Message = fmt.Sprintf("Everything was saved: %s created, %s updated, %s unchanged.",
-			components.Count(c), components.Count(u), components.Count(n))
+			human.Count(c), human.Count(u), human.Count(n))
 	case importer.Failed:
 		v.Title = "Nothing was saved"
 	case importer.Cancelled:

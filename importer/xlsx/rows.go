@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"roster/internal/human"
 )
 
 // CellType is the kind of value a cell holds.
@@ -180,7 +182,7 @@ func (w *Workbook) CountRows(sheet string) (int, error) {
 		return n, sheetError(sheet, err)
 	}
 	if n > w.lim.MaxRows {
-		return n, tooLarge("sheet %q has more than %s rows", sheet, commas(w.lim.MaxRows))
+		return n, tooLarge("sheet %q has more than %s rows", sheet, human.Count(w.lim.MaxRows))
 	}
 	return n, nil
 }
@@ -235,7 +237,7 @@ func sheetError(sheet string, err error) error {
 	case errors.Is(err, ErrTooLarge), errors.Is(err, ErrNotXLSX):
 		return err
 	case errors.Is(err, errTextTooBig):
-		return tooLarge("sheet %q has a row with more than %s of text", sheet, humanBytes(maxRowText))
+		return tooLarge("sheet %q has a row with more than %s of text", sheet, human.Bytes(maxRowText))
 	}
 	return notXLSX("sheet %q: %v", sheet, err)
 }
@@ -365,7 +367,7 @@ func (r *Rows) addMerge() error {
 		return syntaxError(fmt.Sprintf("bad merged range %q", ref))
 	}
 	if len(r.merged) >= maxMerged {
-		return tooLarge("sheet %q has more than %s merged ranges", r.sheet, commas(maxMerged))
+		return tooLarge("sheet %q has more than %s merged ranges", r.sheet, human.Count(maxMerged))
 	}
 	r.merged = append(r.merged, Range{
 		FirstRow: min(r1, r2), LastRow: max(r1, r2),
@@ -415,7 +417,7 @@ func (r *Rows) tooManyCols(col int) error {
 	if col < 1<<20 {
 		name = ColumnName(col)
 	}
-	return tooLarge("sheet %q has a cell in column %s; a sheet may have at most %s columns", r.sheet, name, commas(r.wb.lim.MaxCols))
+	return tooLarge("sheet %q has a cell in column %s; a sheet may have at most %s columns", r.sheet, name, human.Count(r.wb.lim.MaxCols))
 }
 
 // readRow reads the row whose start tag was just read.
@@ -438,9 +440,9 @@ func (r *Rows) readRow() error {
 	switch {
 	case num > lim.MaxRows:
 		if numText == "" {
-			numText = commas(num)
+			numText = human.Count(num)
 		}
-		return tooLarge("sheet %q has row %s; a sheet may have at most %s rows", r.sheet, numText, commas(lim.MaxRows))
+		return tooLarge("sheet %q has row %s; a sheet may have at most %s rows", r.sheet, numText, human.Count(lim.MaxRows))
 	case num < 1:
 		return syntaxError("row number 0")
 	case num == r.last:

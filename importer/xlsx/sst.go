@@ -3,6 +3,8 @@ package xlsx
 import (
 	"bytes"
 	"unicode/utf8"
+
+	"roster/internal/human"
 )
 
 // stringTable holds the shared strings. The text lives in 1 MiB chunks and
@@ -102,5 +104,5 @@ func (w *Workbook) readSharedStrings(part string) error {
 const maxInt = int(^uint(0) >> 1)
 
 func (w *Workbook) sstTooLarge() error {
-	return tooLarge("its shared strings take more than %s", humanBytes(w.lim.MaxSharedStrings))
+	return tooLarge("its shared strings take more than %s", human.Bytes(w.lim.MaxSharedStrings))
 }

@@ -26,6 +26,8 @@ import (
 	"path"
 	"strings"
 	"sync"
+
+	"roster/internal/human"
 )
 
 // Limits bound what a workbook may unpack to. A zero field means the value
@@ -147,7 +149,7 @@ func OpenReaderAt(r io.ReaderAt, size int64, lim Limits) (*Workbook, error) {
 	zr, err := zip.NewReader(cr, size)
 	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
 		if errors.Is(err, errZipDirTooLarge) {
-			return nil, tooLarge("its zip directory is larger than %s (too many parts)", humanBytes(maxZipDirectory))
+			return nil, tooLarge("its zip directory is larger than %s (too many parts)", human.Bytes(maxZipDirectory))
 		}
 		return nil, notXLSX("it is not a zip package (save it from Excel as .xlsx; old .xls files and password-protected workbooks cannot be read)")
 	}
@@ -245,7 +247,7 @@ type budget struct {
 }
 
 func (b *budget) errLimit() error {
-	return tooLarge("it unpacks to more than %s", humanBytes(b.max))
+	return tooLarge("it unpacks to more than %s", human.Bytes(b.max))
 }
 
 // reach records that a reader of part has read n bytes in all.
@@ -543,7 +545,7 @@ func (w *Workbook) readWorkbook(part string) (rids []string, err error) {
 				return err
 			}
 			if len(w.sheets) >= maxSheets {
-				return tooLarge("it has more than %s sheets", commas(maxSheets))
+				return tooLarge("it has more than %s sheets", human.Count(maxSheets))
 			}
 			if meta += len(name) + len(id); meta > maxMetaBytes {
 				return tooLarge("its sheet names are too long")
@@ -585,7 +587,7 @@ func (w *Workbook) readStyles(part string) error {
 				return err
 			}
 			if len(custom) >= maxNumFmts {
-				return tooLarge("its styles define more than %s number formats", commas(maxNumFmts))
+				return tooLarge("its styles define more than %s number formats", human.Count(maxNumFmts))
 			}
 			custom[id] = ClassifyFormat(code)
 		case "xf":
@@ -593,7 +595,7 @@ func (w *Workbook) readStyles(part string) error {
 				return nil
 			}
 			if len(xfNumFmt) >= maxCellFormats {
-				return tooLarge("its styles define more than %s cell formats", commas(maxCellFormats))
+				return tooLarge("its styles define more than %s cell formats", human.Count(maxCellFormats))
 			}
 			id, ok := atoi(attrRaw(sc.attrs, "numFmtId"))
 			if !ok {
@@ -646,37 +648,4 @@ func trimSpace(b []byte) []byte {
 		b = b[:len(b)-1]
 	}
 	return b
-}
-
-// humanBytes writes a byte count the way a user reads it: "1 GiB", "3 MiB".
-func humanBytes(n int64) string {
-	switch {
-	case n >= 1<<30 && n%(1<<30) == 0:
-		return fmt.Sprintf("%d GiB", n>>30)
-	case n >= 1<<20 && n%(1<<20) == 0:
-		return fmt.Sprintf("%d MiB", n>>20)
-	case n >= 1<<10 && n%(1<<10) == 0:
-		return fmt.Sprintf("%d KiB", n>>10)
-	}
-	return commas(int(n)) + " bytes"
-}
-
-// commas writes n with thousands separators: 1048576 → "1,048,576".
-func commas(n int) string {
-	s := fmt.Sprint(n)
-	neg := strings.HasPrefix(s, "-")
-	if neg {
-		s = s[1:]
-	}
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
 }
