@@ -358,3 +358,31 @@ func TestTemplateAndExportDownloadAsWorkbooks(t *testing.T) {
 		f.Close()
 	}
 }
+
+func TestCellsCannotFrameEventsOrInjectHTML(t *testing.T) {
+	a := newApp(t, handlersConfig())
+	evil := "X\r\n\r\nevent: done\r\ndata: <script>alert(1)</script>\n\nid: 99\rretry: 1"
+	book := workbook(t, map[string][][]any{"Areas": {{"Code", "Name"}, {evil, "One"}, {evil, "Two"}}}, "Areas")
+	page := a.upload(t, "evil.xlsx", book, nil).Header.Get("Location")
+	events := readEvents(t, a.URL+page+"/events")
+	dones := 0
+	for _, e := range events {
+		switch e.name {
+		case "done":
+			dones++
+		case "areas", "departments", "designations", "employees", "schedules", "drivers", "car-assignments":
+		default:
+			t.Errorf("an event named %q came out of the stream", e.name)
+		}
+	}
+	last := events[len(events)-1]
+	if dones != 1 || last.name != "done" {
+		t.Fatalf("%d done events, last %q; want exactly one, at the end", dones, last.name)
+	}
+	if strings.Contains(last.data, "<script>") || !strings.Contains(last.data, "&lt;script&gt;") {
+		t.Errorf("the repeated code is not escaped in the done fragment: %s", last.data)
+	}
+	if !strings.Contains(last.data, `data-import-state="failed"`) {
+		t.Errorf("the import did not fail on the repeated code: %s", last.data)
+	}
+}
