@@ -54,6 +54,7 @@ type ImportView struct {
 	Ahead     int           // imports queued before this one
 	Started   string
 	EventsURL string
+	Live      bool // connected to the event stream
 	CancelURL string
 }
 

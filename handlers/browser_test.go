@@ -6,8 +6,8 @@ package handlers_test
 //
 // One Chromium serves every test of this file; each test gets a tab of its
 // own. The tests skip when no Chromium is installed and under -short. With
-// ROSTER_SCREENSHOTS=1 they also write docs/stepper.png and
-// docs/stepper-nojs.png.
+// ROSTER_SCREENSHOTS=1 they also write docs/stepper.png,
+// docs/stepper-nojs.png and docs/problems.png.
 
 import (
 	"context"
@@ -758,6 +758,7 @@ func TestBrowserShowsEveryProblemOfABadWorkbookAsText(t *testing.T) {
 	if got := countRows(t, a.dbPath, "employees") + countRows(t, a.dbPath, "departments"); got != 0 {
 		t.Errorf("%d rows written by a failed import, want none", got)
 	}
+	screenshot(t, ctx, "problems.png")
 }
 
 // checkProblems checks the problems table of the bad workbook: both

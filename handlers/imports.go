@@ -90,8 +90,13 @@ func (s *Server) createImport() http.HandlerFunc {
 			s.fail(w, r, err)
 			return
 		}
+		// Connected to the stream even if the import has already ended (a
+		// small workbook may): the stream then sends the end at once, with
+		// its problems.
+		v := importView(st, nil, 0, s.now())
+		v.Live = true
 		w.Header().Set("HX-Push-Url", page)
-		s.render(w, r, http.StatusOK, components.ImportPanelSwap(importView(st, nil, 0, s.now())))
+		s.render(w, r, http.StatusOK, components.ImportPanelSwap(v))
 	}
 }
 

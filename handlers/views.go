@@ -147,6 +147,7 @@ func importView(st importer.Status, problems []importer.Problem, total int, now 
 		Ahead:     st.Ahead,
 		Started:   st.Created.Local().Format("2 Jan 2006 15:04:05"),
 		EventsURL: "/imports/" + st.ID + "/events",
+		Live:      !st.State.Final(),
 		CancelURL: "/imports/" + st.ID + "/cancel",
 	}
 	for _, s := range st.Steps {

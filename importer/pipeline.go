@@ -428,7 +428,7 @@ func (r *run) checkSheet(ctx context.Context, tx *store.Tx, sh *Sheet, name stri
 		for _, d := range dangling {
 			problems = append(problems, Problem{
 				Sheet: name, Row: d.Row, Column: col.Header, Value: d.Value,
-				Message: fmt.Sprintf("%s %q is not in the %s sheet nor already in Roster", col.Header, d.Value, target.Name),
+				Message: fmt.Sprintf("%s %q is not in the %s sheet and not yet in Roster; add it there or correct the value", col.Header, d.Value, target.Name),
 			})
 		}
 	}

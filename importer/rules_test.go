@@ -1172,7 +1172,7 @@ func TestReferences(t *testing.T) {
 			book: func() book {
 				return book{sheetOf("Departments", []any{"Code", "Name", "Area Code"}, []any{"D9", "Legal", "X"})}
 			},
-			problems: []problem{{"Departments", 2, "Area Code", "X", `Area Code "X" is not in the Areas sheet nor already in Roster`}},
+			problems: []problem{{"Departments", 2, "Area Code", "X", `Area Code "X" is not in the Areas sheet and not yet in Roster; add it there or correct the value`}},
 		},
 		{
 			name: "a department's area may be in the same workbook",
