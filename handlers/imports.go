@@ -72,8 +72,8 @@ func (s *Server) createImport() http.HandlerFunc {
 		}
 		if errors.Is(err, importer.ErrUnreadable) {
 			s.refuseUpload(w, r, &uploadError{http.StatusUnprocessableEntity,
-				fmt.Sprintf("%q is not a workbook Roster can read (%s). Save it from Excel as an .xlsx workbook and upload it again.",
-					name, reason(err, importer.ErrUnreadable))})
+				fmt.Sprintf("%q is not a workbook Roster can read: %s. Open it in Excel, save it as an .xlsx workbook and upload it again.",
+					name, reason(err, importer.ErrUnreadable, importer.ErrNotWorkbook))})
 			return
 		}
 		if err != nil {

@@ -29,6 +29,10 @@ var ErrNotFound = errors.New("no such import")
 // limit: it unpacks to more than 1 GiB, or a sheet is larger than Excel's.
 var ErrTooLarge = xlsx.ErrTooLarge
 
+// ErrNotWorkbook is wrapped (with ErrUnreadable) when a file is not a
+// readable .xlsx workbook; the message says why.
+var ErrNotWorkbook = xlsx.ErrNotXLSX
+
 // ErrUnreadable wraps the reason an upload cannot be imported at all.
 var ErrUnreadable = errors.New("unreadable workbook")
 
