@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"roster/importer/store"
+	"roster/internal/human"
 	"roster/importer/xlsx"
 )
 
@@ -85,12 +86,11 @@ func Import(ctx context.Context, st *store.Store, path string, status Status, re
 		r.status.State = Succeeded
 	case err == nil:
 		r.status.State = Failed
-		problems := "problems"
-		if r.status.Problems == 1 {
-			problems = "problem"
-		}
-		r.status.Error = fmt.Sprintf("The workbook has %d %s; nothing was saved. Fix the cells listed below and upload it again.", r.status.Problems, problems)
-	case errors.Is(err, context.Canceled) && ctx.Err() != nil:
+		r.status.Error = fmt.Sprintf("The workbook has %s %s; nothing was saved. Fix the cells listed and upload it again.",
+			human.Count(r.status.Problems), human.Plural(r.status.Problems, "problem", "problems"))
+	case ctx.Err() != nil:
+		// Whatever the error says (the database may report the interrupted
+		// statement rather than the context), the import was stopped.
 		r.status.State = Cancelled
 		r.status.Error = "The import was cancelled; nothing was saved."
 		err = nil

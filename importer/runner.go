@@ -22,6 +22,8 @@ import (
 // reads its status from the database.
 const storePoll = time.Second
 
+const interruptedMessage = "The server stopped during this import; nothing was saved. Upload the workbook again."
+
 // ErrNotFound is returned for an import id nobody knows.
 var ErrNotFound = errors.New("no such import")
 
@@ -98,7 +100,7 @@ func (r *Runner) interruptLeftovers(ctx context.Context) error {
 			st = NewStatus(im.ID, im.FileName, im.Created)
 		}
 		st.State = Interrupted
-		st.Error = "The server stopped during this import; nothing was saved. Upload the workbook again."
+		st.Error = interruptedMessage
 		st.Finished = time.Now()
 		for i := range st.Steps {
 			if !st.Steps[i].State.Final() {
@@ -191,8 +193,8 @@ func (r *Runner) publishAhead() {
 	}
 }
 
-func (r *Runner) runJob(ctx context.Context, j *job) {
-	ctx, cancel := context.WithCancel(ctx)
+func (r *Runner) runJob(server context.Context, j *job) {
+	ctx, cancel := context.WithCancel(server)
 	defer cancel()
 	r.mu.Lock()
 	if j.status.State != Queued { // cancelled while it waited
@@ -225,6 +227,11 @@ func (r *Runner) runJob(ctx context.Context, j *job) {
 	})
 	if err != nil {
 		r.log.Error("import failed", "import", start.ID, "err", err)
+	}
+	if server.Err() != nil && res.Status.State == Cancelled {
+		// Stopped by the server shutting down, not by a user.
+		res.Status.State = Interrupted
+		res.Status.Error = interruptedMessage
 	}
 	// Saved with a context of its own: a server shutting down still
 	// records how its imports ended.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -48,6 +49,46 @@ func TestImportsLeftByAStoppedServerAreInterrupted(t *testing.T) {
 		if s.State != importer.StepCancelled {
 			t.Errorf("step %s is %s, want cancelled", s.Key, s.State)
 		}
+	}
+	if after := d.dump(t); after != empty {
+		t.Errorf("an interrupted import wrote data:\n%s", after)
+	}
+}
+
+// TestAnImportRunningWhenTheServerStopsIsInterrupted stops the runner (as
+// a server shutting down does) while an import runs: the import ends
+// interrupted, not cancelled, and nothing of it is written.
+func TestAnImportRunningWhenTheServerStopsIsInterrupted(t *testing.T) {
+	d := openSQLite(t)
+	empty := d.dump(t)
+	runner, err := importer.NewRunner(d.st, filepath.Join(t.TempDir(), "uploads"), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	noErr(t, err)
+	path := filepath.Join(t.TempDir(), "sample.xlsx")
+	f, err := os.Create(path)
+	noErr(t, err)
+	noErr(t, importer.WriteSample(f, importer.SampleOptions{Employees: 3000, Seed: 1}))
+	noErr(t, f.Close())
+
+	ctx, stop := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- runner.Run(ctx) }()
+	id, err := runner.Submit(t.Context(), "sample.xlsx", path)
+	noErr(t, err)
+	sub, err := runner.Subscribe(t.Context(), id)
+	noErr(t, err)
+	for range sub.C {
+		if sub.Latest().Step(importer.StepEmployees).State != importer.StepPending {
+			break // the employees are being imported, or a later sheet
+		}
+	}
+	stop()
+	sub.Close()
+	noErr(t, <-done)
+
+	st, err := runner.Status(t.Context(), id)
+	noErr(t, err)
+	if st.State != importer.Interrupted {
+		t.Errorf("state %s (%s), want interrupted", st.State, st.Error)
 	}
 	if after := d.dump(t); after != empty {
 		t.Errorf("an interrupted import wrote data:\n%s", after)
