@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"roster/importer/store"
-	"roster/internal/human"
 	"roster/importer/xlsx"
+	"roster/internal/human"
 )
 
 // MaxProblems is how many problems an import keeps in detail. Past it the
