@@ -20,6 +20,7 @@ import (
 	"roster/handlers"
 	"roster/importer"
 	"roster/importer/store"
+	"roster/importer/store/storetest"
 )
 
 // app is the whole of Roster over a real SQLite file, served by httptest.
@@ -41,13 +42,15 @@ func newApp(t testing.TB, cfg handlers.Config) *app {
 // called, so tests can see imports wait in the queue.
 func newStoppedApp(t testing.TB, cfg handlers.Config) *app {
 	t.Helper()
+	st, path := storetest.SQLite(t)
+	return serve(t, st, path, cfg)
+}
+
+// serve serves Roster over a store; dbPath is the SQLite file, if it is one.
+func serve(t testing.TB, st *store.Store, dbPath string, cfg handlers.Config) *app {
+	t.Helper()
 	dir := t.TempDir()
-	dbPath := filepath.Join(dir, "roster.db")
 	ctx, cancel := context.WithCancel(context.Background())
-	st, err := store.Open(ctx, dbPath)
-	if err != nil {
-		t.Fatal(err)
-	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	runner, err := importer.NewRunner(st, filepath.Join(dir, "uploads"), log)
 	if err != nil {
@@ -74,7 +77,6 @@ func newStoppedApp(t testing.TB, cfg handlers.Config) *app {
 		cancel()
 		started.Do(func() { close(done) }) // never started: nothing to wait for
 		<-done
-		st.Close()
 	})
 	return &app{Server: srv, dbPath: dbPath, runner: runner, start: start}
 }

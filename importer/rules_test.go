@@ -10,13 +10,10 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"encoding/xml"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -29,6 +26,7 @@ import (
 
 	"roster/importer"
 	"roster/importer/store"
+	"roster/importer/store/storetest"
 )
 
 // ---------------------------------------------------------------------------
@@ -345,48 +343,18 @@ type opener func(t *testing.T) *testDB
 
 func openSQLite(t *testing.T) *testDB {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "t.db")
-	st, err := store.Open(t.Context(), path)
-	noErr(t, err)
-	t.Cleanup(func() { st.Close() })
+	st, path := storetest.SQLite(t)
 	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
 	noErr(t, err)
 	t.Cleanup(func() { db.Close() })
 	return &testDB{st: st, db: db}
 }
 
-// openPostgres gives each test a schema of its own, named at random and
-// dropped afterwards, by putting it first on the connection's search_path:
-// tests of several packages may share the server at once.
+// openPostgres gives each test a schema of its own (see storetest).
 func openPostgres(t *testing.T) *testDB {
 	t.Helper()
-	dsn := os.Getenv("TEST_DATABASE_URL")
-	if dsn == "" {
-		t.Skip("TEST_DATABASE_URL not set; set it to a PostgreSQL URL (postgres://user@host:5432/db?sslmode=disable) to run the PostgreSQL tests")
-	}
-	u, err := url.Parse(dsn)
-	noErr(t, err)
-	admin, err := sql.Open("pgx", dsn)
-	noErr(t, err)
-	t.Cleanup(func() { admin.Close() })
-	var rnd [6]byte
-	_, _ = rand.Read(rnd[:])
-	schema := "roster_test_" + hex.EncodeToString(rnd[:])
-	if _, err := admin.ExecContext(t.Context(), "CREATE SCHEMA "+schema); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		if _, err := admin.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
-	q := u.Query()
-	q.Set("search_path", schema) // pgx sends unknown parameters as run-time settings
-	u.RawQuery = q.Encode()
-	st, err := store.Open(t.Context(), u.String())
-	noErr(t, err)
-	t.Cleanup(func() { st.Close() }) // runs before the schema is dropped
-	db, err := sql.Open("pgx", u.String())
+	st, dsn := storetest.Postgres(t)
+	db, err := sql.Open("pgx", dsn)
 	noErr(t, err)
 	t.Cleanup(func() { db.Close() })
 	return &testDB{st: st, db: db}

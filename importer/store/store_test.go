@@ -1,0 +1,89 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"roster/importer/store"
+	"roster/importer/store/storetest"
+)
+
+// The records of imports, on both databases.
+func TestImportRecords(t *testing.T) {
+	for name, open := range map[string]func(testing.TB) (*store.Store, string){
+		"SQLite": storetest.SQLite, "PostgreSQL": storetest.Postgres,
+	} {
+		t.Run(name, func(t *testing.T) {
+			st, _ := open(t)
+			ctx := context.Background()
+			t0 := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
+			for i, state := range []string{"succeeded", "running", "queued", "failed"} {
+				im := store.Import{ID: fmt.Sprint("id", i), FileName: fmt.Sprint("f", i, ".xlsx"), State: state,
+					Created: t0.Add(time.Duration(i) * time.Minute), Status: []byte(`{"n":` + fmt.Sprint(i) + `}`)}
+				if err := st.SaveImport(ctx, im); err != nil {
+					t.Fatal(err)
+				}
+			}
+			// Saving again replaces state and status, not the creation.
+			if err := st.SaveImport(ctx, store.Import{ID: "id1", FileName: "ignored", State: "failed", Created: t0, Status: []byte(`{"n":9}`)}); err != nil {
+				t.Fatal(err)
+			}
+			got, err := st.Import(ctx, "id1")
+			if err != nil || got.State != "failed" || string(got.Status) != `{"n":9}` || got.FileName != "f1.xlsx" || !got.Created.Equal(t0.Add(time.Minute)) {
+				t.Errorf("Import(id1) = %+v, %v", got, err)
+			}
+			if _, err := st.Import(ctx, "nope"); !errors.Is(err, store.ErrNotFound) {
+				t.Errorf("Import(nope) error = %v, want ErrNotFound", err)
+			}
+			list, err := st.Imports(ctx, 3)
+			if err != nil || len(list) != 3 || list[0].ID != "id3" || list[2].ID != "id1" {
+				t.Errorf("Imports(3) = %v, %v; want id3, id2, id1 (newest first)", ids(list), err)
+			}
+			left, err := st.ImportsInState(ctx, "queued", "running")
+			if err != nil || len(left) != 1 || left[0].ID != "id2" {
+				t.Errorf("ImportsInState(queued, running) = %v, %v; want id2", ids(left), err)
+			}
+
+			var problems []store.Problem
+			for i := range 30 {
+				problems = append(problems, store.Problem{Sheet: "Areas", Row: i + 2, Column: "Name", Message: "required"})
+			}
+			problems = append(problems, store.Problem{Sheet: "Employees", Row: 2, Column: "Email", Value: "x", Message: "bad"})
+			if err := st.AddProblems(ctx, "id3", problems); err != nil {
+				t.Fatal(err)
+			}
+			first, total, err := st.Problems(ctx, "id3", 5)
+			if err != nil || total != 31 || len(first) != 6 || first[4].Row != 6 || first[5].Sheet != "Employees" {
+				t.Errorf("Problems(5 a sheet) = %d of %d, %v: %+v", len(first), total, err, first)
+			}
+			all, _, err := st.Problems(ctx, "id3", 0)
+			if err != nil || len(all) != 31 {
+				t.Errorf("Problems(all) = %d, %v", len(all), err)
+			}
+			if err := st.Ping(ctx); err != nil {
+				t.Errorf("Ping: %v", err)
+			}
+		})
+	}
+}
+
+// Opening a database twice applies each migration once.
+func TestMigrationsRunOnce(t *testing.T) {
+	_, path := storetest.SQLite(t)
+	st, err := store.Open(context.Background(), path)
+	if err != nil {
+		t.Fatalf("second open: %v", err)
+	}
+	st.Close()
+}
+
+func ids(list []store.Import) []string {
+	var out []string
+	for _, im := range list {
+		out = append(out, im.ID)
+	}
+	return out
+}
