@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"mime/multipart"
@@ -213,3 +214,40 @@ func countRows(t *testing.T, dbPath, table string) int {
 }
 
 func handlersConfig() handlers.Config { return handlers.Config{} }
+
+// importStatus is the status JSON of an import, as a script reads it.
+type importStatus struct {
+	State    string `json:"state"`
+	FileName string `json:"file_name"`
+	Problems int    `json:"problems"`
+	Ahead    int    `json:"ahead"`
+	Steps    []struct {
+		Key       string `json:"key"`
+		State     string `json:"state"`
+		Rows      int    `json:"rows"`
+		Created   int    `json:"created"`
+		Updated   int    `json:"updated"`
+		Unchanged int    `json:"unchanged"`
+		Problems  int    `json:"problems"`
+	} `json:"steps"`
+}
+
+// statusJSON asks for an import's page as JSON.
+func statusJSON(t testing.TB, a *app, page string) importStatus {
+	t.Helper()
+	req, _ := http.NewRequest("GET", a.URL+page, nil)
+	req.Header.Set("Accept", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
+		t.Fatalf("GET %s as JSON: Content-Type %q", page, ct)
+	}
+	var st importStatus
+	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}

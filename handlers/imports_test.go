@@ -3,7 +3,6 @@ package handlers_test
 import (
 	"archive/zip"
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -72,26 +71,8 @@ func TestUploadStreamsEveryStepToDoneAndWritesTheData(t *testing.T) {
 	}
 
 	// The status JSON agrees.
-	req, _ := http.NewRequest("GET", a.URL+page, nil)
-	req.Header.Set("Accept", "application/json")
-	jr, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer jr.Body.Close()
-	var status struct {
-		State string `json:"state"`
-		Steps []struct {
-			Key     string `json:"key"`
-			State   string `json:"state"`
-			Rows    int    `json:"rows"`
-			Created int    `json:"created"`
-		} `json:"steps"`
-	}
-	if err := json.NewDecoder(jr.Body).Decode(&status); err != nil {
-		t.Fatal(err)
-	}
-	if status.State != "succeeded" || status.Steps[0].Created != 30 || status.Steps[0].Rows != 30 {
+	status := statusJSON(t, a, page)
+	if status.State != "succeeded" || status.FileName != "areas.xlsx" || status.Steps[0].Created != 30 || status.Steps[0].Rows != 30 {
 		t.Errorf("status JSON = %+v", status)
 	}
 }

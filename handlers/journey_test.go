@@ -2,7 +2,6 @@ package handlers_test
 
 import (
 	"bytes"
-	"encoding/json"
 	"io"
 	"net/http"
 	"strings"
@@ -96,25 +95,9 @@ type stepCounts struct{ Created, Updated, Unchanged int }
 
 func stepsOf(t *testing.T, a *app, page string) map[string]stepCounts {
 	t.Helper()
-	req, _ := http.NewRequest("GET", a.URL+page, nil)
-	req.Header.Set("Accept", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var st struct {
-		Steps []struct {
-			Key string
-			stepCounts
-		}
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
-		t.Fatal(err)
-	}
 	out := map[string]stepCounts{}
-	for _, s := range st.Steps {
-		out[s.Key] = s.stepCounts
+	for _, s := range statusJSON(t, a, page).Steps {
+		out[s.Key] = stepCounts{s.Created, s.Updated, s.Unchanged}
 	}
 	return out
 }

@@ -3,7 +3,6 @@ package handlers_test
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -16,21 +15,7 @@ import (
 
 func statusOf(t *testing.T, a *app, page string) (state string, ahead int, steps map[string]string) {
 	t.Helper()
-	req, _ := http.NewRequest("GET", a.URL+page, nil)
-	req.Header.Set("Accept", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var st struct {
-		State string `json:"state"`
-		Ahead int    `json:"ahead"`
-		Steps []struct{ Key, State string }
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
-		t.Fatal(err)
-	}
+	st := statusJSON(t, a, page)
 	steps = map[string]string{}
 	for _, s := range st.Steps {
 		steps[s.Key] = s.State
