@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -93,5 +94,27 @@ func TestAFailedImportLeavesTheDatabaseFileByteForByte(t *testing.T) {
 	noErr(t, err)
 	if !bytes.Equal(before, after) {
 		t.Errorf("the database file changed (%d bytes before, %d after)", len(before), len(after))
+	}
+}
+
+// TestAnErrorCellIsNeverAFormulaOfTheFilesChoosing gives a cell of error
+// type a value that is not an Excel error: the problems workbook writes it
+// as text, not as the formula it would make.
+func TestAnErrorCellIsNeverAFormulaOfTheFilesChoosing(t *testing.T) {
+	b := base()
+	b.sheet("Employees").set("D2", raw{`t="e"`, `<v>HYPERLINK("http://evil.example","click")</v>`})
+	path := b.write(t)
+	d := openSQLite(t)
+	res := importPath(t, t.Context(), d, path, nil)
+	if res.Status.State != importer.Failed {
+		t.Fatalf("import %s, want failed on the error cell", res.Status.State)
+	}
+	out := writeFile(t, "problems.xlsx", func(w io.Writer) error {
+		return importer.WriteProblems(w, path, res.Problems)
+	})
+	for name, x := range sheetXMLs(t, out) {
+		if strings.Contains(x, "<f>") || strings.Contains(x, "<f ") {
+			t.Errorf("%s has a formula: %s", name, x)
+		}
 	}
 }

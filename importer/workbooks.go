@@ -476,6 +476,13 @@ func (b *book) sheetLayout(sw *excelize.StreamWriter, name string, u *uploadedSh
 	return nil
 }
 
+// excelErrors are the error values a cell can show in Excel.
+var excelErrors = map[string]bool{
+	"#NULL!": true, "#DIV/0!": true, "#VALUE!": true, "#REF!": true, "#NAME?": true,
+	"#NUM!": true, "#N/A": true, "#GETTING_DATA": true, "#SPILL!": true, "#CALC!": true,
+	"#FIELD!": true, "#BLOCKED!": true, "#CONNECT!": true, "#UNKNOWN!": true, "#BUSY!": true,
+}
+
 // copyCell is an uploaded cell as the problems workbook holds it.
 func (b *book) copyCell(c xlsx.Cell, isBad bool) (any, error) {
 	role := rolePlain
@@ -490,6 +497,12 @@ func (b *book) copyCell(c xlsx.Cell, isBad bool) (any, error) {
 		// An error (#N/A) stays an error: as a formula that yields it
 		// (=#N/A), so a cell the user leaves unfixed is a problem again on
 		// the next upload instead of the text "#N/A" slipping in as a value.
+		// Only Excel's own error literals become formulas; anything else a
+		// file claims to be an error is written as text.
+		if !excelErrors[c.Value] {
+			v = c.Value
+			break
+		}
 		s, err := b.style(cellStyle{format: c.Format, role: role})
 		if err != nil {
 			return nil, err
