@@ -69,6 +69,10 @@ func WriteTemplate(w io.Writer) error {
 // every step unchanged. A table too big for one sheet makes it fail with
 // ErrTooManyRows before anything is written to w.
 func WriteExport(ctx context.Context, st *store.Store, w io.Writer) error {
+	return st.Snapshot(ctx, func(sn *store.Snapshot) error { return writeExport(ctx, sn, w) })
+}
+
+func writeExport(ctx context.Context, sn *store.Snapshot, w io.Writer) error {
 	b := newBook()
 	defer b.close()
 	for _, sh := range Sheets {
@@ -78,7 +82,7 @@ func WriteExport(ctx context.Context, st *store.Store, w io.Writer) error {
 		}
 		row := 1
 		cells := make([]any, len(sh.Columns))
-		err = st.Each(ctx, tableOf(sh), func(values []string) error {
+		err = sn.Each(ctx, tableOf(sh), func(values []string) error {
 			row++
 			if row > maxSheetRows {
 				return fmt.Errorf("sheet %q: %w", sh.Name, ErrTooManyRows)

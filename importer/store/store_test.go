@@ -87,3 +87,47 @@ func ids(list []store.Import) []string {
 	}
 	return out
 }
+
+// An export reads one snapshot: rows committed while it reads are not in it.
+func TestSnapshotDoesNotSeeLaterCommits(t *testing.T) {
+	for name, open := range map[string]func(testing.TB) (*store.Store, string){
+		"SQLite": storetest.SQLite, "PostgreSQL": storetest.Postgres,
+	} {
+		t.Run(name, func(t *testing.T) {
+			st, _ := open(t)
+			ctx := context.Background()
+			areas := store.Table{Name: "areas", Key: []string{"code"}, Fields: []string{"code", "name"}}
+			count := func(sn *store.Snapshot) int {
+				n := 0
+				if err := sn.Each(ctx, areas, func([]string) error { n++; return nil }); err != nil {
+					t.Fatal(err)
+				}
+				return n
+			}
+			err := st.Snapshot(ctx, func(sn *store.Snapshot) error {
+				before := count(sn)
+				tx, err := st.Begin(ctx, []store.Table{areas})
+				if err != nil {
+					return err
+				}
+				defer tx.Rollback()
+				if err := tx.Stage(ctx, areas, [][]any{{2, "N", "North"}}); err != nil {
+					return err
+				}
+				if _, _, err := tx.Merge(ctx, areas); err != nil {
+					return err
+				}
+				if err := tx.Commit(); err != nil {
+					return err
+				}
+				if after := count(sn); after != before {
+					t.Errorf("the snapshot saw %d areas, then %d after another commit", before, after)
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
