@@ -11,6 +11,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -52,7 +53,7 @@ func serve(t testing.TB, st *store.Store, dbPath string, cfg handlers.Config) *a
 	t.Helper()
 	dir := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := slog.New(slog.NewTextHandler(debugLog(), nil))
 	runner, err := importer.NewRunner(st, filepath.Join(dir, "uploads"), log)
 	if err != nil {
 		t.Fatal(err)
@@ -250,4 +251,13 @@ func statusJSON(t testing.TB, a *app, page string) importStatus {
 		t.Fatal(err)
 	}
 	return st
+}
+
+// debugLog is where the served app logs: nowhere, or with ROSTER_TEST_LOG
+// set, the test's standard error.
+func debugLog() io.Writer {
+	if os.Getenv("ROSTER_TEST_LOG") != "" {
+		return os.Stderr
+	}
+	return io.Discard
 }

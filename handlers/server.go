@@ -27,7 +27,6 @@ type Imports interface {
 	Problems(ctx context.Context, id string, perSheet int) ([]importer.Problem, int, error)
 	Cancel(ctx context.Context, id string) error
 	Subscribe(ctx context.Context, id string) (*importer.Subscription, error)
-	Upload(id string) (string, error)
 }
 
 // Workbooks writes the workbooks users download.

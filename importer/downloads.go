@@ -17,10 +17,11 @@ func (r *Runner) Export(ctx context.Context, w io.Writer) error {
 // sheets as they were uploaded, or ErrNotFound when the import has no
 // kept upload (it succeeded, or never ran).
 func (r *Runner) ProblemsWorkbook(ctx context.Context, id string, w io.Writer) error {
-	path, err := r.Upload(id)
+	path, done, err := r.upload(ctx, id)
 	if err != nil {
 		return err
 	}
+	defer done()
 	problems, _, err := r.Problems(ctx, id, 0)
 	if err != nil {
 		return err

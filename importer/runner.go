@@ -45,6 +45,15 @@ type Runner struct {
 	uploads string // where uploads are kept while needed
 	log     *slog.Logger
 
+	// On PostgreSQL, several instances share the imports (see shared.go):
+	// the queue and the uploads live in the database.
+	shared bool
+	owner  string // this instance, as the database knows it
+	// Beat is how often the instance running an import shows, with its
+	// progress, that it is alive; an import whose instance has not for
+	// Stale is interrupted by any other. Set them before Run.
+	Beat, Stale time.Duration
+
 	mu    sync.Mutex
 	live  map[string]*job // queued and running imports
 	queue []*job          // waiting, oldest first
@@ -65,6 +74,7 @@ func NewRunner(st *store.Store, dir string, log *slog.Logger) (*Runner, error) {
 	}
 	return &Runner{
 		store: st, uploads: dir, log: log,
+		shared: st.Postgres(), owner: rand.Text(), Beat: time.Second, Stale: 30 * time.Second,
 		live: map[string]*job{}, wake: make(chan struct{}, 1),
 	}, nil
 }
@@ -72,6 +82,9 @@ func NewRunner(st *store.Store, dir string, log *slog.Logger) (*Runner, error) {
 // Run marks the imports a previous process left unfinished as interrupted,
 // then runs queued imports until ctx ends.
 func (r *Runner) Run(ctx context.Context) error {
+	if r.shared {
+		return r.runShared(ctx)
+	}
 	if err := r.interruptLeftovers(ctx); err != nil {
 		return err
 	}
@@ -137,6 +150,9 @@ func (r *Runner) Submit(ctx context.Context, fileName, path string) (string, err
 		return "", err
 	}
 	id := rand.Text()
+	if r.shared {
+		return id, r.submitShared(ctx, id, fileName, path)
+	}
 	kept := filepath.Join(r.uploads, id+".xlsx")
 	if err := os.Rename(path, kept); err != nil {
 		os.Remove(path)
@@ -210,6 +226,7 @@ func (r *Runner) runJob(server context.Context, j *job) {
 	if err := r.save(ctx, start); err != nil {
 		r.log.Error("save import", "import", start.ID, "err", err)
 	}
+	stopBeating := r.beat(ctx, j, cancel)
 	res, err := Import(ctx, r.store, j.path, start, func(st Status) {
 		if st.State.Final() {
 			// Told to everyone only once it is saved with its problems
@@ -225,6 +242,7 @@ func (r *Runner) runJob(server context.Context, j *job) {
 		// the import, up to 10 ms later, since both cores are busy with it.
 		runtime.Gosched()
 	})
+	stopBeating()
 	if err != nil {
 		r.log.Error("import failed", "import", start.ID, "err", err)
 	}
@@ -243,8 +261,12 @@ func (r *Runner) runJob(server context.Context, j *job) {
 	if err := r.save(saveCtx, res.Status); err != nil {
 		r.log.Error("save import", "import", start.ID, "err", err)
 	}
-	if res.Status.State == Succeeded || res.Status.State == Cancelled {
-		os.Remove(j.path) // only a failed import's problems workbook needs it
+	if r.shared {
+		os.Remove(j.path) // a copy; the upload itself is in the database
+	}
+	if res.Status.State != Failed {
+		// Only a failed import's problems workbook needs the upload.
+		r.forgetUpload(saveCtx, start.ID, j.path)
 	}
 	r.finish(j, res.Status)
 }
@@ -298,6 +320,12 @@ func (r *Runner) Status(ctx context.Context, id string) (Status, error) {
 	if err := json.Unmarshal(im.Status, &st); err != nil {
 		return Status{}, fmt.Errorf("read status of import %s: %w", id, err)
 	}
+	st.State = State(im.State) // the column is the truth; see SaveImportIf
+	if r.shared && st.State == Queued {
+		if st.Ahead, err = r.store.Ahead(ctx, st.Created); err != nil {
+			return Status{}, err
+		}
+	}
 	return st, nil
 }
 
@@ -332,16 +360,31 @@ func (r *Runner) Problems(ctx context.Context, id string, perSheet int) ([]Probl
 	return out, total, nil
 }
 
-// Upload returns the path of the kept upload of a failed import.
-func (r *Runner) Upload(id string) (string, error) {
+// upload returns the path of the kept upload of a failed import, and what
+// to call when done with it.
+func (r *Runner) upload(ctx context.Context, id string) (path string, done func(), err error) {
 	if strings.ContainsAny(id, `/\.`) {
-		return "", ErrNotFound
+		return "", nil, ErrNotFound
+	}
+	if r.shared {
+		return r.copyUpload(ctx, id)
 	}
 	p := filepath.Join(r.uploads, id+".xlsx")
 	if _, err := os.Stat(p); err != nil {
-		return "", ErrNotFound
+		return "", nil, ErrNotFound
 	}
-	return p, nil
+	return p, func() {}, nil
+}
+
+// forgetUpload removes an upload that no workbook will need again.
+func (r *Runner) forgetUpload(ctx context.Context, id, path string) {
+	if !r.shared {
+		os.Remove(path)
+		return
+	}
+	if err := r.store.DeleteUpload(ctx, id); err != nil {
+		r.log.Error("delete upload", "import", id, "err", err)
+	}
 }
 
 // Cancel stops a queued or running import; nothing of it is written. It
@@ -351,10 +394,11 @@ func (r *Runner) Cancel(ctx context.Context, id string) error {
 	j, ok := r.live[id]
 	if !ok {
 		r.mu.Unlock()
-		if _, err := r.Status(ctx, id); err != nil {
+		st, err := r.Status(ctx, id)
+		if err != nil || !r.shared || st.State.Final() {
 			return err
 		}
-		return nil
+		return r.cancelShared(ctx, st)
 	}
 	if j.status.State == Running {
 		j.cancel()
@@ -380,7 +424,7 @@ func (r *Runner) Cancel(ctx context.Context, id string) error {
 	if err := r.save(ctx, st); err != nil {
 		return err
 	}
-	os.Remove(j.path)
+	r.forgetUpload(ctx, id, j.path)
 	r.finish(j, st)
 	return nil
 }

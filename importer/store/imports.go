@@ -32,7 +32,7 @@ func (s *Store) SaveImport(ctx context.Context, im Import) error {
 	_, err := s.db.ExecContext(ctx, s.rebind(`
 		INSERT INTO imports (id, file_name, state, created_at, status) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET state = excluded.state, status = excluded.status`),
-		im.ID, im.FileName, im.State, im.Created.UTC().Format(time.RFC3339Nano), string(im.Status))
+		im.ID, im.FileName, im.State, stamp(im.Created), string(im.Status))
 	if err != nil {
 		return fmt.Errorf("save import %s: %w", im.ID, err)
 	}

@@ -123,6 +123,7 @@ func (s *Store) applyMigration(ctx context.Context, name string, version int) er
 		}
 		if s.postgres {
 			stmt = strings.ReplaceAll(stmt, "WITHOUT ROWID", "") // SQLite's alone
+			stmt = strings.ReplaceAll(stmt, " BLOB ", " BYTEA ") // the same thing
 		}
 		if _, err := tx.ExecContext(ctx, stmt); err != nil {
 			return err

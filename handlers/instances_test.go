@@ -1,0 +1,168 @@
+package handlers_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"roster/importer"
+	"roster/importer/store"
+	"roster/importer/store/storetest"
+)
+
+// instances serves n instances of Roster on one PostgreSQL database, as
+// behind a load balancer, not yet running imports. The test skips without
+// TEST_DATABASE_URL.
+func instances(t *testing.T, n int) ([]*app, *store.Store) {
+	t.Helper()
+	first, dsn := storetest.Postgres(t)
+	apps := []*app{serve(t, first, "", handlersConfig())}
+	for range n - 1 {
+		st, err := store.Open(context.Background(), dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		apps = append(apps, serve(t, st, "", handlersConfig()))
+	}
+	for _, a := range apps {
+		a.runner.Beat, a.runner.Stale = 50*time.Millisecond, 2*time.Second
+	}
+	return apps, first
+}
+
+func TestSeveralInstancesAnswerForEveryImport(t *testing.T) {
+	apps, _ := instances(t, 2)
+	a, b := apps[0], apps[1]
+	a.start()
+	b.start()
+
+	// Uploaded to A, followed, read and downloaded on B.
+	page := a.upload(t, "staff.xlsx", sample(t, 12), nil).Header.Get("Location")
+	if done := lastEvent(t, b, page); !strings.Contains(done, `data-import-state="failed"`) || !strings.Contains(done, "12 problems") {
+		t.Fatalf("B's stream of A's import ended: %s", done)
+	}
+	resp, err := http.Get(b.URL + page + "/problems.xlsx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		t.Fatalf("B's problems workbook of A's import: %v", err)
+	}
+	rows, _ := f.GetRows("Problems")
+	f.Close()
+	if len(rows) != 13 {
+		t.Errorf("the problems workbook from B lists %d rows, want a header and 12 problems", len(rows))
+	}
+
+	// Uploaded to B, seen on A.
+	page = b.upload(t, "staff.xlsx", sample(t, 0), nil).Header.Get("Location")
+	if done := lastEvent(t, a, page); !strings.Contains(done, `data-import-state="succeeded"`) {
+		t.Fatalf("A's stream of B's import ended: %s", done)
+	}
+	if got := stepsOf(t, a, page)["employees"].Created; got != 300 {
+		t.Errorf("A says B's import created %d employees, want 300", got)
+	}
+	doc := get(t, a.URL+"/imports")
+	if n := strings.Count(string(doc), `<tr data-import-state=`); n != 2 {
+		t.Errorf("A's history lists %d imports, want both", n)
+	}
+}
+
+func TestOneImportRunsAtATimeAcrossInstances(t *testing.T) {
+	apps, st := instances(t, 2)
+	a, b := apps[0], apps[1]
+	// Something else holds the database's import lock: nothing may start.
+	unlock, ok, err := st.TryLock(context.Background())
+	if err != nil || !ok {
+		t.Fatalf("take the lock: %v %v", ok, err)
+	}
+	a.start()
+	b.start()
+	first := a.upload(t, "first.xlsx", sample(t, 0), nil).Header.Get("Location")
+	second := b.upload(t, "second.xlsx", sample(t, 0), nil).Header.Get("Location")
+	if state, ahead, _ := statusOf(t, b, second); state != "queued" || ahead != 1 {
+		t.Errorf("the second import is %s with %d ahead, want queued behind the first", state, ahead)
+	}
+	unlock()
+
+	lastEvent(t, b, first)
+	lastEvent(t, a, second)
+	s1, _ := a.runner.Status(context.Background(), strings.TrimPrefix(first, "/imports/"))
+	s2, _ := a.runner.Status(context.Background(), strings.TrimPrefix(second, "/imports/"))
+	if s1.State != importer.Succeeded || s2.State != importer.Succeeded {
+		t.Fatalf("imports ended %s and %s", s1.State, s2.State)
+	}
+	if s2.Started.Before(s1.Finished) {
+		t.Errorf("the second import started at %s, before the first ended at %s", s2.Started, s1.Finished)
+	}
+}
+
+func TestAnyInstanceCancelsAnImportRunningOnAnother(t *testing.T) {
+	apps, _ := instances(t, 2)
+	a, b := apps[0], apps[1]
+	a.start() // only A runs imports
+	page := a.upload(t, "big.xlsx", sampleOf(t, 20_000), nil).Header.Get("Location")
+
+	cancelled := make(chan time.Time, 1)
+	go func() {
+		// Cancel on B once A's stream shows a step running.
+		streamUntilDone(context.Background(), a.URL+page+"/events", func(c change, _ time.Time) {
+			if c.state == "running" && len(cancelled) == 0 {
+				r, err := b.client().Post(b.URL+page+"/cancel", "application/x-www-form-urlencoded", nil)
+				if err == nil {
+					r.Body.Close()
+				}
+				cancelled <- time.Now()
+			}
+		})
+	}()
+	done := lastEvent(t, b, page)
+	if !strings.Contains(done, `data-import-state="cancelled"`) {
+		t.Fatalf("the import ended: %s", done)
+	}
+	select {
+	case at := <-cancelled:
+		t.Logf("from the cancel on B to the end seen on B: %s", time.Since(at))
+	default:
+		t.Fatal("the import ended before the cancel was sent")
+	}
+}
+
+func TestAnImportWhoseInstanceDiedIsInterruptedAndTheNextOneRuns(t *testing.T) {
+	apps, st := instances(t, 2)
+	a, b := apps[0], apps[1]
+	// A takes two uploads but never runs them; a "ghost" instance claims
+	// the first and dies at once: no sign of life ever again.
+	ghost := a.upload(t, "ghost.xlsx", sample(t, 0), nil).Header.Get("Location")
+	next := a.upload(t, "next.xlsx", sample(t, 0), nil).Header.Get("Location")
+	if _, ok, err := st.Claim(context.Background(), "ghost", time.Now()); !ok || err != nil {
+		t.Fatalf("claim: %v %v", ok, err)
+	}
+
+	b.start()
+	if done := lastEvent(t, b, ghost); !strings.Contains(done, `data-import-state="interrupted"`) {
+		t.Fatalf("the dead instance's import ended: %s", done)
+	}
+	if state, _, _ := statusOf(t, a, ghost); state != "interrupted" {
+		t.Errorf("A sees the dead instance's import %s, want interrupted", state)
+	}
+	if done := lastEvent(t, a, next); !strings.Contains(done, `data-import-state="succeeded"`) {
+		t.Errorf("the next import ended: %s", done)
+	}
+}
+
+func sampleOf(t *testing.T, employees int) []byte {
+	t.Helper()
+	var buf strings.Builder
+	if err := importer.WriteSample(&buf, importer.SampleOptions{Employees: employees, Seed: 3}); err != nil {
+		t.Fatal(err)
+	}
+	return []byte(buf.String())
+}
