@@ -18,10 +18,6 @@ import (
 	"roster/importer/xlsx"
 )
 
-// storePoll is how often a subscription to an import that runs elsewhere
-// reads its status from the database.
-const storePoll = time.Second
-
 const interruptedMessage = "The server stopped during this import; nothing was saved. Upload the workbook again."
 
 // ErrNotFound is returned for an import id nobody knows.
@@ -507,12 +503,21 @@ func (r *Runner) Subscribe(ctx context.Context, id string) (*Subscription, error
 		return s, nil
 	}
 	// Known to the database but not live here: another instance runs it,
-	// or it is being picked up. Follow what the database says.
+	// or this one has yet to claim it. Follow what the database says (it
+	// changes at each heartbeat), until this instance runs it or it ends.
 	stop := make(chan struct{})
 	var once sync.Once
-	s.leave = func() { once.Do(func() { close(stop) }) }
+	var attached *job // guarded by r.mu
+	s.leave = func() {
+		once.Do(func() { close(stop) })
+		r.mu.Lock()
+		if attached != nil {
+			delete(attached.subs, s)
+		}
+		r.mu.Unlock()
+	}
 	go func() {
-		tick := time.NewTicker(storePoll)
+		tick := time.NewTicker(r.Beat)
 		defer tick.Stop()
 		for {
 			select {
@@ -522,6 +527,19 @@ func (r *Runner) Subscribe(ctx context.Context, id string) (*Subscription, error
 				return
 			case <-tick.C:
 			}
+			r.mu.Lock()
+			if j, ok := r.live[id]; ok {
+				select {
+				case <-stop:
+				default:
+					attached = j
+					j.subs[s] = struct{}{}
+					s.set(j.status.Clone())
+				}
+				r.mu.Unlock()
+				return
+			}
+			r.mu.Unlock()
 			if st, err := r.Status(ctx, id); err == nil {
 				s.set(st)
 				if st.State.Final() {
