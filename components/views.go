@@ -55,6 +55,7 @@ type ImportView struct {
 	Started   string
 	EventsURL string
 	Live      bool // connected to the event stream
+	Focus     bool // take the keyboard focus (swapped in after an upload)
 	CancelURL string
 }
 

@@ -353,6 +353,11 @@ func TestBrowserShowsStepsLiveWithJavaScript(t *testing.T) {
 		t.Errorf("main-frame navigations %q, want only the upload page", nav)
 	}
 
+	// The keyboard focus moved from the gone form to the import's heading.
+	if focused, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.activeElement ? document.activeElement.id : ""`)); err != nil || focused != "import-title" {
+		t.Errorf("the focus is on %q (%v), want the import's heading", focused, err)
+	}
+
 	// htmx pushed the import's own URL.
 	url, err := chromedp.Run(ctx, chromedp.Location())
 	if err != nil {

@@ -95,6 +95,7 @@ func (s *Server) createImport() http.HandlerFunc {
 		// its problems.
 		v := importView(st, nil, 0, s.now())
 		v.Live = true
+		v.Focus = true // the form that had it is gone
 		w.Header().Set("HX-Push-Url", page)
 		s.render(w, r, http.StatusOK, components.ImportPanelSwap(v))
 	}
