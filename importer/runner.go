@@ -18,7 +18,10 @@ import (
 	"roster/importer/xlsx"
 )
 
-const interruptedMessage = "The server stopped during this import; nothing was saved. Upload the workbook again."
+const (
+	interruptedMessage   = "The server stopped during this import; nothing was saved. Upload the workbook again."
+	cancelledWhileQueued = "The import was cancelled before it started; nothing was saved."
+)
 
 // ErrNotFound is returned for an import id nobody knows.
 var ErrNotFound = errors.New("no such import")
@@ -108,14 +111,7 @@ func (r *Runner) interruptLeftovers(ctx context.Context) error {
 		if err := json.Unmarshal(im.Status, &st); err != nil {
 			st = NewStatus(im.ID, im.FileName, im.Created)
 		}
-		st.State = Interrupted
-		st.Error = interruptedMessage
-		st.Finished = time.Now()
-		for i := range st.Steps {
-			if !st.Steps[i].State.Final() {
-				st.Steps[i].State = StepCancelled
-			}
-		}
+		st = st.EndedOutside(Interrupted, interruptedMessage, time.Now())
 		if err := r.save(ctx, st); err != nil {
 			return err
 		}
@@ -408,14 +404,7 @@ func (r *Runner) Cancel(ctx context.Context, id string) error {
 			break
 		}
 	}
-	st := j.status.Clone()
-	st.State = Cancelled
-	st.Error = "The import was cancelled before it started; nothing was saved."
-	st.Finished = time.Now()
-	st.Ahead = 0
-	for i := range st.Steps {
-		st.Steps[i].State = StepCancelled
-	}
+	st := j.status.EndedOutside(Cancelled, cancelledWhileQueued, time.Now())
 	r.mu.Unlock()
 	if err := r.save(ctx, st); err != nil {
 		return err

@@ -176,12 +176,7 @@ func (r *Runner) beat(ctx context.Context, j *job, cancel context.CancelFunc) (s
 // queued one at once, a running one by asking its instance.
 func (r *Runner) cancelShared(ctx context.Context, st Status) error {
 	if st.State == Queued {
-		ended := st.Clone()
-		ended.State, ended.Error, ended.Finished, ended.Ahead = Cancelled, "The import was cancelled before it started; nothing was saved.", time.Now(), 0
-		for i := range ended.Steps {
-			ended.Steps[i].State = StepCancelled
-		}
-		ok, err := r.saveIf(ctx, ended, Queued)
+		ok, err := r.saveIf(ctx, st.EndedOutside(Cancelled, cancelledWhileQueued, time.Now()), Queued)
 		if err != nil || ok {
 			if ok {
 				r.forgetUpload(ctx, st.ID, "")
@@ -208,14 +203,7 @@ func (r *Runner) sweep(ctx context.Context) {
 		if err := json.Unmarshal(im.Status, &st); err != nil {
 			st = NewStatus(im.ID, im.FileName, im.Created)
 		}
-		st.State, st.Error, st.Finished = Interrupted, interruptedMessage, time.Now()
-		for i := range st.Steps {
-			if !st.Steps[i].State.Final() {
-				st.Steps[i].State = StepCancelled
-			}
-			st.Steps[i].Created, st.Steps[i].Updated, st.Steps[i].Unchanged = 0, 0, 0
-		}
-		ok, err := r.saveIf(ctx, st, Running)
+		ok, err := r.saveIf(ctx, st.EndedOutside(Interrupted, interruptedMessage, time.Now()), Running)
 		if err != nil {
 			r.log.Error("interrupt import", "import", im.ID, "err", err)
 			continue

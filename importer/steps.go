@@ -139,3 +139,19 @@ func (s Status) Clone() Status {
 	s.Warnings = append([]string(nil), s.Warnings...)
 	return s
 }
+
+// EndedOutside is the status of an import ended other than by running to
+// its end (cancelled while queued, or interrupted): every step not yet
+// final is cancelled, and since nothing was written, no step claims to
+// have created, updated or left anything.
+func (s Status) EndedOutside(state State, message string, at time.Time) Status {
+	s = s.Clone()
+	s.State, s.Error, s.Finished, s.Ahead = state, message, at, 0
+	for i := range s.Steps {
+		if !s.Steps[i].State.Final() {
+			s.Steps[i].State = StepCancelled
+		}
+		s.Steps[i].Created, s.Steps[i].Updated, s.Steps[i].Unchanged = 0, 0, 0
+	}
+	return s
+}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -42,7 +43,7 @@ func (s *Store) SaveImport(ctx context.Context, im Import) error {
 // Import returns the record of an import, or ErrNotFound.
 func (s *Store) Import(ctx context.Context, id string) (Import, error) {
 	row := s.db.QueryRowContext(ctx, s.rebind(
-		`SELECT id, file_name, state, created_at, status FROM imports WHERE id = ?`), id)
+		`SELECT `+importColumns+` FROM imports WHERE id = ?`), id)
 	im, err := scanImport(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Import{}, ErrNotFound
@@ -52,47 +53,40 @@ func (s *Store) Import(ctx context.Context, id string) (Import, error) {
 
 // Imports returns the records of the latest imports, newest first.
 func (s *Store) Imports(ctx context.Context, limit int) ([]Import, error) {
-	rows, err := s.db.QueryContext(ctx, s.rebind(
-		`SELECT id, file_name, state, created_at, status FROM imports ORDER BY created_at DESC LIMIT ?`), limit)
+	return s.queryImports(ctx, "list imports",
+		`SELECT `+importColumns+` FROM imports ORDER BY created_at DESC LIMIT ?`, limit)
+}
+
+// ImportsInState returns the imports in one of the states, oldest first.
+func (s *Store) ImportsInState(ctx context.Context, states ...string) ([]Import, error) {
+	marks := strings.TrimSuffix(strings.Repeat("?, ", len(states)), ", ")
+	args := make([]any, len(states))
+	for i, st := range states {
+		args[i] = st
+	}
+	return s.queryImports(ctx, "find imports by state",
+		`SELECT `+importColumns+` FROM imports WHERE state IN (`+marks+`) ORDER BY created_at`, args...)
+}
+
+// importColumns are the columns scanImport reads, in its order.
+const importColumns = "id, file_name, state, created_at, status"
+
+// queryImports runs a query of importColumns and reads every record.
+func (s *Store) queryImports(ctx context.Context, what, query string, args ...any) ([]Import, error) {
+	rows, err := s.db.QueryContext(ctx, s.rebind(query), args...)
 	if err != nil {
-		return nil, fmt.Errorf("list imports: %w", err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	defer rows.Close()
 	var out []Import
 	for rows.Next() {
 		im, err := scanImport(rows)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%s: %w", what, err)
 		}
 		out = append(out, im)
 	}
 	return out, rows.Err()
-}
-
-// ImportsInState returns the ids of the imports in one of the states,
-// oldest first.
-func (s *Store) ImportsInState(ctx context.Context, states ...string) ([]Import, error) {
-	var out []Import
-	for _, st := range states {
-		rows, err := s.db.QueryContext(ctx, s.rebind(
-			`SELECT id, file_name, state, created_at, status FROM imports WHERE state = ? ORDER BY created_at`), st)
-		if err != nil {
-			return nil, err
-		}
-		for rows.Next() {
-			im, err := scanImport(rows)
-			if err != nil {
-				rows.Close()
-				return nil, err
-			}
-			out = append(out, im)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
 }
 
 type scanner interface{ Scan(...any) error }

@@ -88,7 +88,7 @@ func stamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.0000
 func (s *Store) Claim(ctx context.Context, owner string, now time.Time) (im Import, ok bool, err error) {
 	q := `UPDATE imports SET state = 'running', owner = ?, heartbeat_at = ?
 		WHERE id = (SELECT id FROM imports WHERE state = 'queued' ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
-		RETURNING id, file_name, state, created_at, status`
+		RETURNING ` + importColumns
 	im, err = scanImport(s.db.QueryRowContext(ctx, s.rebind(q), owner, stamp(now)))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Import{}, false, nil
@@ -122,22 +122,8 @@ func (s *Store) RequestCancel(ctx context.Context, id string) error {
 // Stale returns the running imports whose owner has shown no sign of life
 // since before.
 func (s *Store) Stale(ctx context.Context, before time.Time) ([]Import, error) {
-	rows, err := s.db.QueryContext(ctx, s.rebind(`
-		SELECT id, file_name, state, created_at, status FROM imports
-		WHERE state = 'running' AND (heartbeat_at IS NULL OR heartbeat_at < ?)`), stamp(before))
-	if err != nil {
-		return nil, fmt.Errorf("find stale imports: %w", err)
-	}
-	defer rows.Close()
-	var out []Import
-	for rows.Next() {
-		im, err := scanImport(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, im)
-	}
-	return out, rows.Err()
+	return s.queryImports(ctx, "find stale imports", `SELECT `+importColumns+` FROM imports
+		WHERE state = 'running' AND (heartbeat_at IS NULL OR heartbeat_at < ?)`, stamp(before))
 }
 
 // SaveImportIf replaces the state and status of an import only while it

@@ -5,10 +5,10 @@ import (
 	"bytes"
 	"compress/flate"
 	"hash/crc32"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"testing"
 
 	"github.com/xuri/excelize/v2"
@@ -91,12 +91,7 @@ func zipBytes(t testing.TB, parts map[string]string) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
-	names := make([]string, 0, len(parts))
-	for n := range parts {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
+	for _, n := range slices.Sorted(maps.Keys(parts)) {
 		w, err := zw.Create(n)
 		must(t, err)
 		_, err = w.Write([]byte(parts[n]))
@@ -160,12 +155,7 @@ func lyingZipBytes(t testing.TB, parts map[string]string) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
-	names := make([]string, 0, len(parts))
-	for n := range parts {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
+	for _, n := range slices.Sorted(maps.Keys(parts)) {
 		var packed bytes.Buffer
 		fw, err := flate.NewWriter(&packed, flate.BestCompression)
 		must(t, err)
