@@ -13,6 +13,7 @@ import (
 
 	"roster/importer"
 	"roster/importer/store"
+	"roster/importer/workbooks"
 )
 
 // sample writes a realistic workbook for trying Roster out.
@@ -34,7 +35,7 @@ func sample(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := importer.WriteSample(f, importer.SampleOptions{Employees: *employees, Errors: *errs, Seed: *seed}); err != nil {
+	if err := workbooks.WriteSample(f, workbooks.SampleOptions{Employees: *employees, Errors: *errs, Seed: *seed}); err != nil {
 		f.Close()
 		os.Remove(*out)
 		return fmt.Errorf("write sample: %w", err)

@@ -18,10 +18,12 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/dustin/go-humanize"
+
 	"roster/handlers"
-	"roster/importer"
+	"roster/importer/queue"
 	"roster/importer/store"
-	"roster/internal/human"
+	"roster/importer/workbooks"
 )
 
 func main() {
@@ -93,7 +95,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
-	limit, err := human.ParseBytes(*maxUpload)
+	limit, err := parseSize(*maxUpload)
 	if err != nil {
 		return fmt.Errorf("--max-upload: %w", err)
 	}
@@ -108,7 +110,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if dir == "" {
 		dir = uploadDir(*dsn)
 	}
-	runner, err := importer.NewRunner(st, dir, log)
+	imports, err := newQueue(st, dir, log)
 	if err != nil {
 		return err
 	}
@@ -122,11 +124,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	base, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancel()
 	runDone := make(chan error, 1)
-	go func() { runDone <- runner.Run(base) }()
+	go func() { runDone <- imports.Run(base) }()
 
 	srv := &http.Server{
 		Handler: handlers.NewServer(log, handlers.Config{MaxUpload: limit, UploadDir: dir},
-			runner, runner, st.Ping),
+			imports, workbooks.NewDownloads(st, imports), st.Ping),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		// No WriteTimeout: it would cut event streams and big uploads.
@@ -152,6 +154,32 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		err = rerr
 	}
 	return err
+}
+
+// importQueue is what the server needs of the queue of imports.
+type importQueue interface {
+	handlers.Imports
+	workbooks.Uploads
+	Run(ctx context.Context) error
+}
+
+// newQueue is the queue of one process on SQLite, or this instance's part
+// of the queue that several share on PostgreSQL.
+func newQueue(st *store.Store, dir string, log *slog.Logger) (importQueue, error) {
+	if st.Postgres() {
+		return queue.NewShared(st, dir, log)
+	}
+	return queue.NewLocal(st, dir, log)
+}
+
+// parseSize reads a size as an operator writes it: bytes, or a number
+// with KiB, MiB, GiB, KB, MB or GB.
+func parseSize(s string) (int64, error) {
+	n, err := humanize.ParseBytes(s)
+	if err != nil || n == 0 || n > 1<<62 {
+		return 0, fmt.Errorf("%q is not a size; write bytes or a number with KiB, MiB, GiB, KB, MB or GB", s)
+	}
+	return int64(n), nil
 }
 
 // uploadDir is where uploads are kept: beside a SQLite database, or in

@@ -20,17 +20,26 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"roster/handlers"
-	"roster/importer"
+	"roster/importer/queue"
 	"roster/importer/store"
 	"roster/importer/store/storetest"
+	"roster/importer/workbooks"
 )
 
 // app is the whole of Roster over a real SQLite file, served by httptest.
 type app struct {
 	*httptest.Server
 	dbPath string
-	runner *importer.Runner
+	runner importQueue
 	start  func() // runs the queued imports
+}
+
+// importQueue is the queue of imports the app runs: queue.Local on
+// SQLite, queue.Shared on PostgreSQL, as main chooses.
+type importQueue interface {
+	handlers.Imports
+	workbooks.Uploads
+	Run(ctx context.Context) error
 }
 
 func newApp(t testing.TB, cfg handlers.Config) *app {
@@ -54,7 +63,13 @@ func serve(t testing.TB, st *store.Store, dbPath string, cfg handlers.Config) *a
 	dir := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
 	log := slog.New(slog.NewTextHandler(debugLog(), nil))
-	runner, err := importer.NewRunner(st, filepath.Join(dir, "uploads"), log)
+	var runner importQueue
+	var err error
+	if st.Postgres() {
+		runner, err = queue.NewShared(st, filepath.Join(dir, "uploads"), log)
+	} else {
+		runner, err = queue.NewLocal(st, filepath.Join(dir, "uploads"), log)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +87,7 @@ func serve(t testing.TB, st *store.Store, dbPath string, cfg handlers.Config) *a
 		cfg.MaxUpload = 256 << 20
 	}
 	cfg.UploadDir = dir
-	srv := httptest.NewServer(handlers.NewServer(log, cfg, runner, runner, st.Ping))
+	srv := httptest.NewServer(handlers.NewServer(log, cfg, runner, workbooks.NewDownloads(st, runner), st.Ping))
 	t.Cleanup(func() {
 		srv.CloseClientConnections()
 		srv.Close()

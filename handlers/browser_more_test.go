@@ -2,10 +2,12 @@ package handlers_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 )
 
 // TestBrowserCancelsAQueuedImportWithJavaScript clicks the import page's
@@ -70,5 +72,47 @@ func TestBrowserPagesFitAPhoneScreen(t *testing.T) {
 		if width > 320 {
 			t.Errorf("%s is %d px wide on a 320 px screen: it scrolls sideways", path, width)
 		}
+	}
+}
+
+// TestBrowserTheProblemsTableCanBeScrolledByKeyboard tabs through a failed
+// import's page: the box the problems table scrolls in takes the focus, so
+// a keyboard user can scroll it (axe-core: scrollable-region-focusable),
+// and it is named for screen readers.
+func TestBrowserTheProblemsTableCanBeScrolledByKeyboard(t *testing.T) {
+	a := newApp(t, handlersConfig())
+	ctx, _ := newTab(t)
+	bad := workbook(t, map[string][][]any{"Areas": {{"Code", "Name"}, {"A1", ""}}}, "Areas")
+	failed := a.upload(t, "bad.xlsx", bad, nil).Header.Get("Location")
+	readEvents(t, a.URL+failed+"/events")
+
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(a.URL+failed),
+		chromedp.WaitVisible(chromedp.CSS(`table.problems`)),
+	); err != nil {
+		t.Fatal(err)
+	}
+	const box = `document.activeElement.matches('.table-scroll') && document.activeElement.contains(document.querySelector('table.problems'))`
+	reached := false
+	for range 30 {
+		if err := chromedp.Do(ctx, chromedp.KeyEvent(kb.Tab)); err != nil {
+			t.Fatal(err)
+		}
+		at, err := chromedp.Run(ctx, chromedp.Evaluate[bool](box))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if at {
+			reached = true
+			break
+		}
+	}
+	if !reached {
+		t.Fatal("tabbing through the page never reaches the problems table's scrolling box")
+	}
+	name, err := chromedp.Run(ctx, chromedp.Evaluate[string](
+		`(document.activeElement.getAttribute('aria-labelledby') || '').split(' ').map(id => document.getElementById(id).textContent).join(' ') || document.activeElement.getAttribute('aria-label') || ''`))
+	if err != nil || !strings.Contains(name, "problem") {
+		t.Errorf("the scrolling box is named %q (%v), want a name that says it holds the problems", name, err)
 	}
 }

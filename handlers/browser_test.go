@@ -12,7 +12,6 @@ package handlers_test
 import (
 	"context"
 	"crypto/rand"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"iter"
@@ -554,11 +553,7 @@ func TestBrowserWithoutJavaScriptTheImportPageRefreshesUntilTheImportEnds(t *tes
 	t.Cleanup(func() { st.Close() })
 	save := func(s importer.Status) {
 		t.Helper()
-		body, err := json.Marshal(s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := st.SaveImport(context.Background(), store.Import{ID: s.ID, FileName: s.FileName, State: string(s.State), Created: s.Created, Status: body}); err != nil {
+		if err := st.SaveStatus(context.Background(), s); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -53,7 +53,7 @@ func (s *Server) problemsWorkbook() http.HandlerFunc {
 			return
 		}
 		s.sendWorkbook(w, r, "problems.xlsx", func(w io.Writer) error {
-			return s.workbooks.ProblemsWorkbook(r.Context(), id, w)
+			return s.workbooks.Problems(r.Context(), id, w)
 		})
 	}
 }

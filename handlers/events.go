@@ -11,6 +11,7 @@ import (
 
 	"roster/components"
 	"roster/importer"
+	"roster/importer/queue"
 )
 
 // writeDeadline is how long one event may take to reach a client before
@@ -47,7 +48,7 @@ type sentStep struct {
 	at   time.Time
 }
 
-func (s *Server) follow(ctx context.Context, stream *eventStream, sub *importer.Subscription) error {
+func (s *Server) follow(ctx context.Context, stream *eventStream, sub *queue.Subscription) error {
 	sent := map[importer.StepKey]sentStep{}
 	// sendSteps sends each step that changed. A running step whose counts
 	// moved is sent at most once per throttle interval; any change of

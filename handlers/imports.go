@@ -11,11 +11,11 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/dustin/go-humanize"
 	"github.com/go-chi/chi/v5"
 
 	"roster/components"
 	"roster/importer"
-	"roster/internal/human"
 )
 
 // firstProblems is how many problems of each sheet the import page
@@ -41,43 +41,13 @@ func (s *Server) healthz() http.HandlerFunc {
 	}
 }
 
-// uploadError is an upload refused before any import started.
-type uploadError struct {
-	status  int
-	message string
-}
-
-func (e *uploadError) Error() string { return e.message }
-
 func (s *Server) createImport() http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		// The form's other bytes are few; the limit is the workbook's.
 		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxUpload+64<<10)
-		name, path, err := s.receiveUpload(r)
-		var ue *uploadError
-		if errors.As(err, &ue) {
-			s.refuseUpload(w, r, ue)
-			return
-		}
+		id, err := s.receiveUpload(r)
 		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		id, err := s.imports.Submit(r.Context(), name, path)
-		if errors.Is(err, importer.ErrTooLarge) {
-			s.refuseUpload(w, r, &uploadError{http.StatusRequestEntityTooLarge,
-				fmt.Sprintf("%q is too large to import: %s. Split it into smaller workbooks.",
-					name, reason(err, importer.ErrUnreadable, importer.ErrTooLarge))})
-			return
-		}
-		if errors.Is(err, importer.ErrUnreadable) {
-			s.refuseUpload(w, r, &uploadError{http.StatusUnprocessableEntity,
-				fmt.Sprintf("%q is not a workbook Roster can read: %s. Open it in Excel, save it as an .xlsx workbook and upload it again.",
-					name, reason(err, importer.ErrUnreadable, importer.ErrNotWorkbook))})
-			return
-		}
-		if err != nil {
-			s.fail(w, r, err)
+			s.refuseUpload(w, r, err)
 			return
 		}
 		page := "/imports/" + id
@@ -101,40 +71,56 @@ func (s *Server) createImport() http.HandlerFunc {
 	}
 }
 
+var (
+	errNoFile     = &importer.Error{Code: importer.CodeInvalid, Message: "Choose an .xlsx workbook to upload."}
+	errNotWhole   = &importer.Error{Code: importer.CodeInvalid, Message: "The upload did not arrive whole. Try again."}
+	errEmptyFile  = &importer.Error{Code: importer.CodeInvalid, Message: "The file is empty. Choose the workbook again."}
+	errUploadSize = func(limit int64) error {
+		return importer.Errorf(importer.CodeTooLarge, nil,
+			"The file is larger than the %s Roster accepts. Split the workbook, or ask your administrator to raise the limit.",
+			sizeText(limit))
+	}
+)
+
+// sizeText writes a size in binary units as people read them: "1 KiB",
+// "256 MiB", "1.5 GiB".
+func sizeText(n int64) string { return strings.Replace(humanize.IBytes(uint64(n)), ".0 ", " ", 1) }
+
 // receiveUpload streams the file field of a multipart form to a temporary
-// file, never holding the workbook in memory.
-func (s *Server) receiveUpload(r *http.Request) (name, path string, err error) {
-	tooLarge := &uploadError{http.StatusRequestEntityTooLarge,
-		fmt.Sprintf("The file is larger than the %s Roster accepts. Split the workbook, or ask your administrator to raise the limit.", human.Bytes(s.cfg.MaxUpload))}
+// file, never holding the workbook in memory, and queues its import.
+func (s *Server) receiveUpload(r *http.Request) (id string, err error) {
 	mr, err := r.MultipartReader()
 	if err != nil {
-		return "", "", &uploadError{http.StatusBadRequest, "Choose an .xlsx workbook to upload."}
+		return "", errNoFile
 	}
 	for {
 		part, err := mr.NextPart()
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return "", "", tooLarge
+		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+			return "", errUploadSize(s.cfg.MaxUpload)
 		}
 		if err == io.EOF {
-			return "", "", &uploadError{http.StatusBadRequest, "Choose an .xlsx workbook to upload."}
+			return "", errNoFile
 		}
 		if err != nil {
-			return "", "", &uploadError{http.StatusBadRequest, "The upload did not arrive whole. Try again."}
+			return "", errNotWhole
 		}
 		if part.FormName() != "file" {
 			part.Close()
 			continue
 		}
-		return s.saveUpload(part, tooLarge)
+		name, path, err := s.saveUpload(part)
+		if err != nil {
+			return "", err
+		}
+		return s.imports.Submit(r.Context(), name, path)
 	}
 }
 
-func (s *Server) saveUpload(part *multipart.Part, tooLarge *uploadError) (string, string, error) {
+func (s *Server) saveUpload(part *multipart.Part) (name, path string, err error) {
 	defer part.Close()
-	name := filepath.Base(strings.ReplaceAll(part.FileName(), `\`, "/"))
+	name = filepath.Base(strings.ReplaceAll(part.FileName(), `\`, "/"))
 	if name == "" || name == "." || name == "/" {
-		return "", "", &uploadError{http.StatusBadRequest, "Choose an .xlsx workbook to upload."}
+		return "", "", errNoFile
 	}
 	f, err := os.CreateTemp(s.cfg.UploadDir, "upload-*.xlsx")
 	if err != nil {
@@ -146,37 +132,27 @@ func (s *Server) saveUpload(part *multipart.Part, tooLarge *uploadError) (string
 	}
 	if err != nil {
 		os.Remove(f.Name())
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return "", "", tooLarge
+		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+			return "", "", errUploadSize(s.cfg.MaxUpload)
 		}
-		return "", "", &uploadError{http.StatusBadRequest, "The upload did not arrive whole. Try again."}
+		return "", "", errNotWhole
 	}
 	if n == 0 {
 		os.Remove(f.Name())
-		return "", "", &uploadError{http.StatusBadRequest, fmt.Sprintf("%q is empty. Choose the workbook again.", name)}
+		return "", "", errEmptyFile
 	}
 	return name, f.Name(), nil
 }
 
 // refuseUpload shows the form again with what was wrong.
-func (s *Server) refuseUpload(w http.ResponseWriter, r *http.Request, ue *uploadError) {
-	v := components.UploadView{Error: ue.message}
+func (s *Server) refuseUpload(w http.ResponseWriter, r *http.Request, err error) {
+	status, message := s.answer(r, err)
+	v := components.UploadView{Error: message}
 	if isHTMX(r) {
-		s.render(w, r, ue.status, components.UploadForm(v))
+		s.render(w, r, status, components.UploadForm(v))
 		return
 	}
-	s.render(w, r, ue.status, components.UploadPage(v))
-}
-
-// reason is an error's message without the words of the sentinel errors
-// that classify it ("unreadable workbook: …").
-func reason(err error, sentinels ...error) string {
-	msg := err.Error()
-	for _, s := range sentinels {
-		msg = strings.TrimPrefix(msg, s.Error()+": ")
-	}
-	return msg
+	s.render(w, r, status, components.UploadPage(v))
 }
 
 func (s *Server) showImport() http.HandlerFunc {

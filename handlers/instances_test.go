@@ -10,8 +10,10 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"roster/importer"
+	"roster/importer/queue"
 	"roster/importer/store"
 	"roster/importer/store/storetest"
+	"roster/importer/workbooks"
 )
 
 // instances serves n instances of Roster on one PostgreSQL database, as
@@ -30,7 +32,8 @@ func instances(t *testing.T, n int) ([]*app, *store.Store) {
 		apps = append(apps, serve(t, st, "", handlersConfig()))
 	}
 	for _, a := range apps {
-		a.runner.Beat, a.runner.Stale = 50*time.Millisecond, 2*time.Second
+		shared := a.runner.(*queue.Shared)
+		shared.Beat, shared.Stale = 50*time.Millisecond, 2*time.Second
 	}
 	return apps, first
 }
@@ -161,7 +164,7 @@ func TestAnImportWhoseInstanceDiedIsInterruptedAndTheNextOneRuns(t *testing.T) {
 func sampleOf(t *testing.T, employees int) []byte {
 	t.Helper()
 	var buf strings.Builder
-	if err := importer.WriteSample(&buf, importer.SampleOptions{Employees: employees, Seed: 3}); err != nil {
+	if err := workbooks.WriteSample(&buf, workbooks.SampleOptions{Employees: employees, Seed: 3}); err != nil {
 		t.Fatal(err)
 	}
 	return []byte(buf.String())

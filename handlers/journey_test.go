@@ -7,9 +7,9 @@ import (
 	"strings"
 	"testing"
 
-	"roster/importer"
 	"roster/importer/store"
 	"roster/importer/store/storetest"
+	"roster/importer/workbooks"
 )
 
 // TestTheWholeJourney is what an office user does, on each database: a
@@ -65,7 +65,7 @@ func TestTheWholeJourney(t *testing.T) {
 func sample(t *testing.T, errors int) []byte {
 	t.Helper()
 	var buf bytes.Buffer
-	if err := importer.WriteSample(&buf, importer.SampleOptions{Employees: 300, Errors: errors, Seed: 7}); err != nil {
+	if err := workbooks.WriteSample(&buf, workbooks.SampleOptions{Employees: 300, Errors: errors, Seed: 7}); err != nil {
 		t.Fatal(err)
 	}
 	return buf.Bytes()

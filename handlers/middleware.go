@@ -31,7 +31,7 @@ func (s *Server) crossOriginProtection(next http.Handler) http.Handler {
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Security-Policy", contentSecurityPolicy)
 		w.Header().Set("X-Content-Type-Options", "nosniff")
-		s.errorPage(w, r, http.StatusForbidden, "Request refused",
+		s.errorPage(w, r, http.StatusForbidden, titles[http.StatusForbidden],
 			"This request came from another site, so Roster refused it. Use Roster's own pages to upload or cancel.")
 	}))
 	return cop.Handler(next)

@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/PuerkitoBio/goquery"
+	"roster/importer/workbooks"
 
-	"roster/importer"
+	"github.com/PuerkitoBio/goquery"
 )
 
 func statusOf(t *testing.T, a *app, page string) (state string, ahead int, steps map[string]string) {
@@ -116,7 +116,7 @@ func refreshes(doc *goquery.Document) bool {
 func TestCancellingARunningImportRollsItBack(t *testing.T) {
 	a := newApp(t, handlersConfig())
 	var book bytes.Buffer
-	if err := importer.WriteSample(&book, importer.SampleOptions{Employees: 3_000, Seed: 1}); err != nil {
+	if err := workbooks.WriteSample(&book, workbooks.SampleOptions{Employees: 3_000, Seed: 1}); err != nil {
 		t.Fatal(err)
 	}
 	page := a.upload(t, "sample.xlsx", book.Bytes(), nil).Header.Get("Location")

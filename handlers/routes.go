@@ -18,7 +18,7 @@ func (s *Server) routes() http.Handler {
 	r.Use(securityHeaders)
 	r.NotFound(s.notFound)
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
-		s.errorPage(w, r, http.StatusMethodNotAllowed, "Not allowed", "This address does not take that kind of request.")
+		s.errorPage(w, r, http.StatusMethodNotAllowed, titles[http.StatusMethodNotAllowed], "This address does not take that kind of request.")
 	})
 
 	r.Get("/", s.uploadPage())

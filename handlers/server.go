@@ -6,7 +6,6 @@ package handlers
 import (
 	"bytes"
 	"context"
-	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -17,23 +16,24 @@ import (
 
 	"roster/components"
 	"roster/importer"
+	"roster/importer/queue"
 )
 
-// Imports is what the handlers need of the importer.
+// Imports is what the handlers need of the queue of imports.
 type Imports interface {
 	Submit(ctx context.Context, fileName, path string) (string, error)
 	Status(ctx context.Context, id string) (importer.Status, error)
 	History(ctx context.Context, limit int) ([]importer.Status, error)
 	Problems(ctx context.Context, id string, perSheet int) ([]importer.Problem, int, error)
 	Cancel(ctx context.Context, id string) error
-	Subscribe(ctx context.Context, id string) (*importer.Subscription, error)
+	Subscribe(ctx context.Context, id string) (*queue.Subscription, error)
 }
 
 // Workbooks writes the workbooks users download.
 type Workbooks interface {
 	Template(w io.Writer) error
 	Export(ctx context.Context, w io.Writer) error
-	ProblemsWorkbook(ctx context.Context, id string, w io.Writer) error
+	Problems(ctx context.Context, id string, w io.Writer) error
 }
 
 // Config is how the server behaves.
@@ -73,34 +73,12 @@ func NewServer(log *slog.Logger, cfg Config, imports Imports, workbooks Workbook
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {
 	var buf bytes.Buffer
 	if err := c.Render(r.Context(), &buf); err != nil {
-		s.serverError(w, r, err)
+		s.fail(w, r, err)
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
 	buf.WriteTo(w)
-}
-
-// fail answers a request that an error ended: the one place where errors
-// become status codes and words for the user.
-func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
-	switch {
-	case errors.Is(err, importer.ErrNotFound):
-		s.notFound(w, r)
-	case errors.Is(err, importer.ErrTooManyRows):
-		s.errorPage(w, r, http.StatusUnprocessableEntity, "Too much data for one workbook",
-			"A table has more rows than one Excel sheet can hold (1,048,575 below the header), so it cannot be written as a workbook.")
-	default:
-		s.serverError(w, r, err)
-	}
-}
-
-// serverError logs an internal failure once and shows the user words they
-// can act on, never the error itself.
-func (s *Server) serverError(w http.ResponseWriter, r *http.Request, err error) {
-	s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-	s.errorPage(w, r, http.StatusInternalServerError, "Something went wrong",
-		"The server could not complete this request. Try again in a moment; if it keeps happening, tell your administrator.")
 }
 
 // errorPage answers with a page (or, for htmx, the message alone).
@@ -117,7 +95,7 @@ func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, status int, t
 }
 
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
-	s.errorPage(w, r, http.StatusNotFound, "Not found", "There is nothing at this address. Check the link, or start from the upload page.")
+	s.errorPage(w, r, http.StatusNotFound, titles[http.StatusNotFound], "There is nothing at this address. Check the link, or start from the upload page.")
 }
 
 func isHTMX(r *http.Request) bool { return r.Header.Get("HX-Request") == "true" }

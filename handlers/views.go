@@ -4,21 +4,12 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/dustin/go-humanize"
+	"github.com/dustin/go-humanize/english"
+
 	"roster/components"
 	"roster/importer"
-	"roster/internal/human"
 )
-
-// stepNames are the steps as people say them.
-var stepNames = map[importer.StepKey]string{
-	importer.StepAreas:          "Areas",
-	importer.StepDepartments:    "Departments",
-	importer.StepDesignations:   "Designations",
-	importer.StepEmployees:      "Employees",
-	importer.StepSchedules:      "Schedules",
-	importer.StepDrivers:        "Drivers",
-	importer.StepCarAssignments: "Car assignments",
-}
 
 var stepLabels = map[importer.StepState]string{
 	importer.StepPending:   "Waiting",
@@ -42,7 +33,7 @@ var stateLabels = map[importer.State]string{
 func stepView(st importer.Status, s importer.Step, now time.Time) components.StepView {
 	v := components.StepView{
 		Key:       string(s.Key),
-		Name:      stepNames[s.Key],
+		Name:      importer.SheetFor(s.Key).StepName,
 		State:     string(s.State),
 		Label:     stepLabels[s.State],
 		Current:   s.State == importer.StepRunning,
@@ -58,7 +49,7 @@ func stepView(st importer.Status, s importer.Step, now time.Time) components.Ste
 	// are the steps and done, and a waiting user wants to see it move.
 	if st.State == importer.Queued && s.Key == importer.Steps[0] {
 		if st.Ahead > 0 {
-			v.Label = fmt.Sprintf("Waiting: %d %s ahead", st.Ahead, human.Plural(st.Ahead, "import", "imports"))
+			v.Label = fmt.Sprintf("Waiting: %d %s ahead", st.Ahead, english.PluralWord(st.Ahead, "import", "imports"))
 		} else {
 			v.Label = "Waiting to start"
 		}
@@ -72,7 +63,7 @@ func stepView(st importer.Status, s importer.Step, now time.Time) components.Ste
 		v.Elapsed = duration(el)
 		if s.State == importer.StepRunning && s.Rows > 0 {
 			rate := float64(s.Rows) / el.Seconds()
-			v.Rate = human.Count(int(rate)) + " rows/s"
+			v.Rate = humanize.Comma(int64(rate)) + " rows/s"
 			if s.Total > s.Rows && rate > 0 {
 				left := time.Duration(float64(s.Total-s.Rows) / rate * float64(time.Second))
 				v.Left = "about " + duration(left) + " left"
@@ -110,7 +101,7 @@ func summaryView(st importer.Status) components.SummaryView {
 		v.Title = "Waiting to start"
 		v.Message = "Imports run one at a time; this one starts as soon as the ones before it end."
 		if st.Ahead > 0 {
-			v.Message = fmt.Sprintf("%d %s ahead of this one. Imports run one at a time.", st.Ahead, human.Plural(st.Ahead, "import is", "imports are"))
+			v.Message = fmt.Sprintf("%d %s ahead of this one. Imports run one at a time.", st.Ahead, english.PluralWord(st.Ahead, "import is", "imports are"))
 		}
 	case importer.Running:
 		v.Title = "Importing"
@@ -122,7 +113,7 @@ func summaryView(st importer.Status) components.SummaryView {
 		}
 		v.Title = "Import complete"
 		v.Message = fmt.Sprintf("Everything was saved: %s created, %s updated, %s unchanged.",
-			human.Count(c), human.Count(u), human.Count(n))
+			humanize.Comma(int64(c)), humanize.Comma(int64(u)), humanize.Comma(int64(n)))
 	case importer.Failed:
 		v.Title = "Nothing was saved"
 	case importer.Cancelled:

@@ -13,6 +13,7 @@ import (
 
 	"roster/importer"
 	"roster/importer/store"
+	"roster/importer/workbooks"
 )
 
 // sampleFiles caches generated workbooks across benchmarks of one run.
@@ -33,7 +34,7 @@ func samplePath(b *testing.B, n int) string {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if err := importer.WriteSample(f, importer.SampleOptions{Employees: n, Seed: 1}); err != nil {
+	if err := workbooks.WriteSample(f, workbooks.SampleOptions{Employees: n, Seed: 1}); err != nil {
 		b.Fatal(err)
 	}
 	f.Close()

@@ -1,18 +1,71 @@
+// Package importer is the workbook as the contract defines it and how one
+// is imported: the sheets, their columns, keys and rules (sheets.go), the
+// steps and problems a user sees (status.go), the reading and checking of
+// every cell (read.go), and the pipeline that writes a workbook all or
+// nothing (this file), through the transaction it asks of its storage.
+// It knows no SQL and no HTTP.
 package importer
 
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
 
-	"roster/importer/store"
+	"github.com/dustin/go-humanize"
+	"github.com/dustin/go-humanize/english"
+
 	"roster/importer/xlsx"
-	"roster/internal/human"
 )
+
+// Storage is what an import needs of the database: a transaction.
+type Storage interface {
+	BeginImport(ctx context.Context) (Tx, error)
+}
+
+// Tx is one import's transaction. Each sheet's rows are staged, checked
+// against each other, the staged sheets before it and the data already
+// saved, and merged into the saved data; nothing is seen by anyone else
+// before Commit, and Rollback leaves the data as it was.
+type Tx interface {
+	// Stage adds rows: the Excel row number, then one value per column
+	// of the sheet (nil for an empty cell).
+	Stage(ctx context.Context, sh *Sheet, rows [][]any) error
+	// Index makes the checks on the fields of a fully staged sheet fast.
+	Index(ctx context.Context, sh *Sheet, fields ...string) error
+	// Repeats finds staged rows whose fields an earlier staged row has.
+	Repeats(ctx context.Context, sh *Sheet, fields ...string) ([]Repeat, error)
+	// Taken finds staged rows whose unique field another saved row keeps.
+	Taken(ctx context.Context, sh *Sheet, field string) ([]Taken, error)
+	// Dangling finds staged rows whose reference is neither staged nor saved.
+	Dangling(ctx context.Context, sh *Sheet, ref Ref) ([]Dangling, error)
+	// Merge saves the staged rows: new keys created, changed rows updated.
+	Merge(ctx context.Context, sh *Sheet) (created, updated int, err error)
+	Commit() error
+	Rollback() error
+}
+
+// Repeat is a staged row whose value (or key) an earlier row already has.
+type Repeat struct {
+	Row, FirstRow int
+	Value         string // the repeated value; parts of a key joined by " / "
+}
+
+// Taken is a staged row whose unique value belongs to another row already
+// saved, one that this import does not change.
+type Taken struct {
+	Row   int
+	Value string
+	Owner string // the key of the saved row that has the value
+}
+
+// Dangling is a staged row whose reference leads nowhere.
+type Dangling struct {
+	Row   int
+	Value string
+}
 
 // MaxProblems is how many problems an import keeps in detail. Past it the
 // problems are still counted, so the user knows how many there are, but a
@@ -73,7 +126,7 @@ func (r *run) publish() {
 // status. An error is returned only with a final status that says, in
 // words a user can act on, what went wrong; the error has the detail for
 // the log.
-func Import(ctx context.Context, st *store.Store, path string, status Status, report func(Status)) (Result, error) {
+func Import(ctx context.Context, st Storage, path string, status Status, report func(Status)) (Result, error) {
 	r := &run{status: status, report: report, now: time.Now}
 	r.status.State = Running
 	r.status.Started = r.now()
@@ -87,7 +140,7 @@ func Import(ctx context.Context, st *store.Store, path string, status Status, re
 	case err == nil:
 		r.status.State = Failed
 		r.status.Error = fmt.Sprintf("The workbook has %s %s; nothing was saved. Fix the cells listed and upload it again.",
-			human.Count(r.status.Problems), human.Plural(r.status.Problems, "problem", "problems"))
+			humanize.Comma(int64(r.status.Problems)), english.PluralWord(r.status.Problems, "problem", "problems"))
 	case ctx.Err() != nil:
 		// Whatever the error says (the database may report the interrupted
 		// statement rather than the context), the import was stopped.
@@ -96,7 +149,7 @@ func Import(ctx context.Context, st *store.Store, path string, status Status, re
 		err = nil
 	default:
 		r.status.State = Failed
-		r.status.Error = userMessage(err)
+		r.status.Error = ErrorMessage(err) + " Nothing was saved."
 	}
 	if r.status.State != Succeeded {
 		r.endSteps()
@@ -131,22 +184,6 @@ func (r *run) endSteps() {
 	}
 }
 
-// userMessage says what an unexpected error means to the user.
-func userMessage(err error) string {
-	switch {
-	case errors.Is(err, xlsx.ErrTooLarge):
-		return "The workbook is too large: " + err.Error() + ". Nothing was saved."
-	case errors.Is(err, xlsx.ErrNotXLSX):
-		return "The file could not be read as an Excel workbook (.xlsx): " + err.Error() + ". Save it from Excel as .xlsx and upload it again. Nothing was saved."
-	case errors.Is(err, errRead):
-		return "Part of the workbook could not be read (" + err.Error() + "). Open it in Excel, save it again and upload it. Nothing was saved."
-	default:
-		return "The import stopped because of a problem on the server (the database could not be written). Nothing was saved; try again, and tell your administrator if it happens again."
-	}
-}
-
-var errRead = errors.New("read error")
-
 // sortProblems puts problems in the order a user fixes them: sheet by
 // sheet in step order, then row by row. The checks across rows run after
 // a sheet is read, so their problems arrive late.
@@ -161,18 +198,6 @@ func sortProblems(ps []Problem) {
 		}
 		return cmp.Compare(a.Row, b.Row)
 	})
-}
-
-func tables() []store.Table {
-	t := make([]store.Table, len(Sheets))
-	for i, s := range Sheets {
-		t[i] = tableOf(s)
-	}
-	return t
-}
-
-func tableOf(s *Sheet) store.Table {
-	return store.Table{Name: s.Table, Key: s.Key, Fields: s.Fields(), Unique: s.Unique}
 }
 
 // piece is what the reader hands the writer: the start of a sheet with its
@@ -222,15 +247,15 @@ func readSheets(wb *xlsx.Workbook, sheets []found, out chan<- piece, stop <-chan
 	}
 }
 
-func (r *run) importWorkbook(ctx context.Context, st *store.Store, path string) error {
+func (r *run) importWorkbook(ctx context.Context, st Storage, path string) error {
 	wb, err := xlsx.Open(path, Limits)
 	if err != nil {
-		return err
+		return unreadable(err)
 	}
 	defer wb.Close()
 
 	matched := r.matchSheets(wb)
-	tx, err := st.Begin(ctx, tables())
+	tx, err := st.BeginImport(ctx)
 	if err != nil {
 		return err
 	}
@@ -290,7 +315,7 @@ func (r *run) matchSheets(wb *xlsx.Workbook) map[StepKey]string {
 			}
 		}
 		switch {
-		case Normalize(info.Name) == problemsColumn:
+		case Normalize(info.Name) == Normalize(ProblemsName):
 			// The problems workbook's own sheet: ignored on purpose.
 		case info.Hidden:
 			r.warn(fmt.Sprintf("Sheet %q is hidden; it was ignored.", info.Name))
@@ -308,7 +333,7 @@ func (r *run) matchSheets(wb *xlsx.Workbook) map[StepKey]string {
 // importSheet stages the rows of one sheet as the reader hands them over,
 // then checks them across rows and, while nothing is wrong anywhere,
 // merges them.
-func (r *run) importSheet(ctx context.Context, tx *store.Tx, sh *Sheet, name string, pieces <-chan piece) error {
+func (r *run) importSheet(ctx context.Context, tx Tx, sh *Sheet, name string, pieces <-chan piece) error {
 	s := r.step(sh.Step)
 	s.State = StepRunning
 	s.Started = r.now()
@@ -319,11 +344,10 @@ func (r *run) importSheet(ctx context.Context, tx *store.Tx, sh *Sheet, name str
 	s.Total = max(0, start.total-1) // the header row
 	r.publish()
 
-	tb := tableOf(sh)
 	for p := range pieces {
 		if p.end {
 			if p.err != nil {
-				return fmt.Errorf("sheet %q: %w: %w", name, errRead, p.err)
+				return unreadable(fmt.Errorf("sheet %q: %w", name, p.err))
 			}
 			break
 		}
@@ -331,7 +355,7 @@ func (r *run) importSheet(ctx context.Context, tx *store.Tx, sh *Sheet, name str
 			return err
 		}
 		b := p.rows
-		if err := tx.Stage(ctx, tb, b.rows); err != nil {
+		if err := tx.Stage(ctx, sh, b.rows); err != nil {
 			return err
 		}
 		s.Rows = b.read
@@ -349,7 +373,7 @@ func (r *run) importSheet(ctx context.Context, tx *store.Tx, sh *Sheet, name str
 		return err
 	}
 	if r.status.Problems == 0 {
-		created, updated, err := tx.Merge(ctx, tb)
+		created, updated, err := tx.Merge(ctx, sh)
 		if err != nil {
 			return err
 		}
@@ -367,13 +391,12 @@ func (r *run) importSheet(ctx context.Context, tx *store.Tx, sh *Sheet, name str
 // checkSheet runs the rules that look across rows: keys not repeated,
 // unique values unique in the workbook and the database, references that
 // lead somewhere.
-func (r *run) checkSheet(ctx context.Context, tx *store.Tx, sh *Sheet, name string) error {
-	tb := tableOf(sh)
-	if err := tx.Index(ctx, tb, sh.Key...); err != nil {
+func (r *run) checkSheet(ctx context.Context, tx Tx, sh *Sheet, name string) error {
+	if err := tx.Index(ctx, sh, sh.Key...); err != nil {
 		return err
 	}
 	var problems []Problem
-	repeats, err := tx.Repeats(ctx, tb, sh.Key...)
+	repeats, err := tx.Repeats(ctx, sh, sh.Key...)
 	if err != nil {
 		return err
 	}
@@ -394,10 +417,10 @@ func (r *run) checkSheet(ctx context.Context, tx *store.Tx, sh *Sheet, name stri
 	}
 	for _, field := range sh.Unique {
 		col := sh.Column(field)
-		if err := tx.Index(ctx, tb, field); err != nil {
+		if err := tx.Index(ctx, sh, field); err != nil {
 			return err
 		}
-		repeats, err := tx.Repeats(ctx, tb, field)
+		repeats, err := tx.Repeats(ctx, sh, field)
 		if err != nil {
 			return err
 		}
@@ -407,7 +430,7 @@ func (r *run) checkSheet(ctx context.Context, tx *store.Tx, sh *Sheet, name stri
 				Message: fmt.Sprintf("%s %q is also on row %d; each must be different", col.Header, rp.Value, rp.FirstRow),
 			})
 		}
-		taken, err := tx.Taken(ctx, tb, field)
+		taken, err := tx.Taken(ctx, sh, field)
 		if err != nil {
 			return err
 		}
@@ -421,7 +444,7 @@ func (r *run) checkSheet(ctx context.Context, tx *store.Tx, sh *Sheet, name stri
 	for _, ref := range sh.Refs {
 		col := sh.Column(ref.Field)
 		target := SheetFor(ref.To)
-		dangling, err := tx.Dangling(ctx, tb, ref.Field, tableOf(target))
+		dangling, err := tx.Dangling(ctx, sh, ref)
 		if err != nil {
 			return err
 		}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
+	"os"
 	"strconv"
 	"strings"
 
@@ -23,9 +24,10 @@ type batch struct {
 	read     int       // data rows read so far in the sheet
 }
 
-// problemsColumn is the column the problems workbook adds to each sheet; it
-// is ignored when that workbook is uploaded again.
-const problemsColumn = "problems"
+// ProblemsName names the sheet the problems workbook starts with and the
+// column it adds to each sheet; both are ignored when that workbook is
+// uploaded again.
+const ProblemsName = "Problems"
 
 // sheetReader turns the rows of one sheet into values for its table.
 type sheetReader struct {
@@ -51,7 +53,7 @@ func readSheet(wb *xlsx.Workbook, sh *Sheet, name string, send func(batch) bool)
 	cur := batch{}
 	for rows.Next() {
 		row := rows.Row()
-		if blank(row, r.notes) {
+		if Blank(row, r.notes) {
 			continue
 		}
 		if r.cols == nil {
@@ -88,10 +90,10 @@ func readSheet(wb *xlsx.Workbook, sh *Sheet, name string, send func(batch) bool)
 	return nil
 }
 
-// blank tells whether a row has nothing in it but spaces, not counting the
+// Blank tells whether a row has nothing in it but spaces, not counting the
 // column skip (the Problems column of a problems workbook, whose rows keep
 // their notes after the user has emptied them).
-func blank(row xlsx.Row, skip int) bool {
+func Blank(row xlsx.Row, skip int) bool {
 	for _, c := range row.Cells {
 		if c.Col == skip {
 			continue
@@ -138,7 +140,7 @@ func (r *sheetReader) readHeader(row xlsx.Row) []Problem {
 					col.Header, xlsx.ColumnName(r.cols[i]), xlsx.ColumnName(c.Col)),
 			})
 		}
-		if !found && Normalize(text) == problemsColumn {
+		if !found && Normalize(text) == Normalize(ProblemsName) {
 			r.notes = c.Col
 			continue
 		}
@@ -262,10 +264,11 @@ func convert(col Column, c xlsx.Cell, date1904 bool) (any, error) {
 	switch col.Kind {
 	case KindEmail:
 		return checkEmail(text)
-	case KindSeats:
+	case KindWhole:
 		n, err := strconv.Atoi(text)
-		if err != nil || n < 1 || n > 99 {
-			return nil, fmt.Errorf("expected a whole number of seats from 1 to 99, found %q", text)
+		if err != nil || n < col.Min || n > col.Max {
+			return nil, fmt.Errorf("expected a whole number of %s from %d to %d, found %q",
+				strings.ToLower(col.Header), col.Min, col.Max, text)
 		}
 		return n, nil
 	}
@@ -291,4 +294,21 @@ func checkEmail(s string) (string, error) {
 
 func rangeName(m xlsx.Range) string {
 	return fmt.Sprintf("%s%d:%s%d", xlsx.ColumnName(m.FirstCol), m.FirstRow, xlsx.ColumnName(m.LastCol), m.LastRow)
+}
+
+// Check tells whether the file at path can be opened as a workbook at all,
+// so that an upload that cannot be is refused before it is queued.
+func Check(path string) error {
+	info, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	if info.Size() == 0 {
+		return &Error{Code: CodeInvalid, Message: "The file is empty. Choose the workbook again."}
+	}
+	wb, err := xlsx.Open(path, Limits)
+	if err != nil {
+		return unreadable(err)
+	}
+	return wb.Close()
 }

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+
+	"roster/importer"
 )
 
 // Snapshot is the company tables as they were at one moment: an import
@@ -30,11 +32,12 @@ func (s *Store) Snapshot(ctx context.Context, fn func(*Snapshot) error) error {
 }
 
 // Each calls fn with every row of a company table, ordered by the table's
-// key: one value per field of tb.Fields, NULL as "", numbers as their
+// key: one value per column of the sheet, NULL as "", numbers as their
 // digits. The rows are read one at a time, so memory does not grow with
 // the table. fn must not keep values: the slice is reused for the next
 // row. An error from fn stops the reading and is returned as it is.
-func (sn *Snapshot) Each(ctx context.Context, tb Table, fn func(values []string) error) error {
+func (sn *Snapshot) Each(ctx context.Context, sh *importer.Sheet, fn func(values []string) error) error {
+	tb := tableOf(sh)
 	q := fmt.Sprintf("SELECT %s FROM %s ORDER BY %s",
 		strings.Join(tb.Fields, ", "), tb.Name, strings.Join(tb.Key, ", "))
 	rows, err := sn.tx.QueryContext(ctx, q)

@@ -3,107 +3,122 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
+
+	"roster/importer"
 )
 
-// Import is the record of one upload. Status is the importer's snapshot,
-// kept as JSON: the store does not look inside it.
-type Import struct {
-	ID       string
-	FileName string
-	State    string
-	Created  time.Time
-	Status   []byte
-}
+// The record of every import: its state (a column, so that queries can
+// choose by it and a change can be made only from a given state) and its
+// latest status as JSON, which the store keeps whole.
 
-// Problem is one problem of an import, as kept.
-type Problem struct {
-	Sheet   string
-	Row     int
-	Column  string
-	Value   string
-	Message string
-}
-
-// SaveImport creates or replaces the record of an import.
-func (s *Store) SaveImport(ctx context.Context, im Import) error {
-	_, err := s.db.ExecContext(ctx, s.rebind(`
+// SaveStatus creates or replaces the record of an import.
+func (s *Store) SaveStatus(ctx context.Context, st importer.Status) error {
+	body, err := json.Marshal(st)
+	if err != nil {
+		return err
+	}
+	_, err = s.db.ExecContext(ctx, s.rebind(`
 		INSERT INTO imports (id, file_name, state, created_at, status) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET state = excluded.state, status = excluded.status`),
-		im.ID, im.FileName, im.State, stamp(im.Created), string(im.Status))
+		st.ID, st.FileName, string(st.State), stamp(st.Created), string(body))
 	if err != nil {
-		return fmt.Errorf("save import %s: %w", im.ID, err)
+		return fmt.Errorf("save import %s: %w", st.ID, err)
 	}
 	return nil
 }
 
-// Import returns the record of an import, or ErrNotFound.
-func (s *Store) Import(ctx context.Context, id string) (Import, error) {
-	row := s.db.QueryRowContext(ctx, s.rebind(
-		`SELECT `+importColumns+` FROM imports WHERE id = ?`), id)
-	im, err := scanImport(row)
-	if errors.Is(err, sql.ErrNoRows) {
-		return Import{}, ErrNotFound
+// SaveStatusIf replaces the status of an import only while it is still
+// in state from; ok says whether it was.
+func (s *Store) SaveStatusIf(ctx context.Context, st importer.Status, from importer.State) (ok bool, err error) {
+	body, err := json.Marshal(st)
+	if err != nil {
+		return false, err
 	}
-	return im, err
+	res, err := s.db.ExecContext(ctx, s.rebind(
+		`UPDATE imports SET state = ?, status = ? WHERE id = ? AND state = ?`),
+		string(st.State), string(body), st.ID, string(from))
+	if err != nil {
+		return false, fmt.Errorf("save import %s: %w", st.ID, err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
 }
 
-// Imports returns the records of the latest imports, newest first.
-func (s *Store) Imports(ctx context.Context, limit int) ([]Import, error) {
-	return s.queryImports(ctx, "list imports",
-		`SELECT `+importColumns+` FROM imports ORDER BY created_at DESC LIMIT ?`, limit)
+// Status returns the saved status of an import, or importer.ErrNotFound.
+func (s *Store) Status(ctx context.Context, id string) (importer.Status, error) {
+	row := s.db.QueryRowContext(ctx, s.rebind(
+		`SELECT `+statusColumns+` FROM imports WHERE id = ?`), id)
+	st, err := scanStatus(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return importer.Status{}, importer.ErrNotFound
+	}
+	return st, err
 }
 
-// ImportsInState returns the imports in one of the states, oldest first.
-func (s *Store) ImportsInState(ctx context.Context, states ...string) ([]Import, error) {
+// Statuses returns the latest imports, newest first.
+func (s *Store) Statuses(ctx context.Context, limit int) ([]importer.Status, error) {
+	return s.queryStatuses(ctx, "list imports",
+		`SELECT `+statusColumns+` FROM imports ORDER BY created_at DESC LIMIT ?`, limit)
+}
+
+// StatusesIn returns the imports in one of the states, oldest first.
+func (s *Store) StatusesIn(ctx context.Context, states ...importer.State) ([]importer.Status, error) {
 	marks := strings.TrimSuffix(strings.Repeat("?, ", len(states)), ", ")
 	args := make([]any, len(states))
 	for i, st := range states {
-		args[i] = st
+		args[i] = string(st)
 	}
-	return s.queryImports(ctx, "find imports by state",
-		`SELECT `+importColumns+` FROM imports WHERE state IN (`+marks+`) ORDER BY created_at`, args...)
+	return s.queryStatuses(ctx, "find imports by state",
+		`SELECT `+statusColumns+` FROM imports WHERE state IN (`+marks+`) ORDER BY created_at`, args...)
 }
 
-// importColumns are the columns scanImport reads, in its order.
-const importColumns = "id, file_name, state, created_at, status"
+// statusColumns are the columns scanStatus reads, in its order.
+const statusColumns = "id, file_name, state, created_at, status"
 
-// queryImports runs a query of importColumns and reads every record.
-func (s *Store) queryImports(ctx context.Context, what, query string, args ...any) ([]Import, error) {
+// queryStatuses runs a query of statusColumns and reads every record.
+func (s *Store) queryStatuses(ctx context.Context, what, query string, args ...any) ([]importer.Status, error) {
 	rows, err := s.db.QueryContext(ctx, s.rebind(query), args...)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	defer rows.Close()
-	var out []Import
+	var out []importer.Status
 	for rows.Next() {
-		im, err := scanImport(rows)
+		st, err := scanStatus(rows)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", what, err)
 		}
-		out = append(out, im)
+		out = append(out, st)
 	}
 	return out, rows.Err()
 }
 
 type scanner interface{ Scan(...any) error }
 
-func scanImport(row scanner) (Import, error) {
-	var im Import
-	var created, status string
-	if err := row.Scan(&im.ID, &im.FileName, &im.State, &created, &status); err != nil {
-		return Import{}, err
+// scanStatus reads one record. The columns are the truth where the JSON
+// may lag behind (a state set by SaveStatusIf from another instance), and
+// a status that cannot be read still shows the import with its steps.
+func scanStatus(row scanner) (importer.Status, error) {
+	var id, fileName, state, created, body string
+	if err := row.Scan(&id, &fileName, &state, &created, &body); err != nil {
+		return importer.Status{}, err
 	}
-	im.Created, _ = time.Parse(time.RFC3339Nano, created)
-	im.Status = []byte(status)
-	return im, nil
+	at, _ := time.Parse(time.RFC3339Nano, created)
+	var st importer.Status
+	if err := json.Unmarshal([]byte(body), &st); err != nil || len(st.Steps) == 0 {
+		st = importer.NewStatus(id, fileName, at)
+	}
+	st.ID, st.FileName, st.State, st.Created = id, fileName, importer.State(state), at
+	return st, nil
 }
 
 // AddProblems keeps the problems of an import, numbered in order.
-func (s *Store) AddProblems(ctx context.Context, id string, problems []Problem) error {
+func (s *Store) AddProblems(ctx context.Context, id string, problems []importer.Problem) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -132,7 +147,7 @@ func (s *Store) AddProblems(ctx context.Context, id string, problems []Problem) 
 // Problems returns the first perSheet problems of each sheet of an import
 // (all of them when perSheet is 0), in order, and how many there are in
 // all.
-func (s *Store) Problems(ctx context.Context, id string, perSheet int) ([]Problem, int, error) {
+func (s *Store) Problems(ctx context.Context, id string, perSheet int) ([]importer.Problem, int, error) {
 	var total int
 	if err := s.db.QueryRowContext(ctx, s.rebind(
 		`SELECT COUNT(*) FROM import_problems WHERE import_id = ?`), id).Scan(&total); err != nil {
@@ -151,9 +166,9 @@ func (s *Store) Problems(ctx context.Context, id string, perSheet int) ([]Proble
 		return nil, 0, fmt.Errorf("list problems: %w", err)
 	}
 	defer rows.Close()
-	var out []Problem
+	var out []importer.Problem
 	for rows.Next() {
-		var p Problem
+		var p importer.Problem
 		if err := rows.Scan(&p.Sheet, &p.Row, &p.Column, &p.Value, &p.Message); err != nil {
 			return nil, 0, err
 		}

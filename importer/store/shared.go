@@ -3,10 +3,13 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"time"
+
+	"roster/importer"
 )
 
 // What several instances on one PostgreSQL database need to share the
@@ -43,7 +46,7 @@ func (s *Store) SaveUpload(ctx context.Context, id string, r io.Reader) error {
 	return tx.Commit()
 }
 
-// CopyUpload writes a kept upload to w, chunk by chunk; ErrNotFound when
+// CopyUpload writes a kept upload to w, chunk by chunk; importer.ErrNotFound when
 // there is none.
 func (s *Store) CopyUpload(ctx context.Context, id string, w io.Writer) error {
 	rows, err := s.db.QueryContext(ctx, s.rebind(
@@ -67,7 +70,7 @@ func (s *Store) CopyUpload(ctx context.Context, id string, w io.Writer) error {
 		return err
 	}
 	if !found {
-		return ErrNotFound
+		return importer.ErrNotFound
 	}
 	return nil
 }
@@ -85,29 +88,33 @@ func stamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.0000
 // Claim makes owner the runner of the oldest queued import and returns
 // it; ok is false when none is queued. Instances that claim at once get
 // different imports.
-func (s *Store) Claim(ctx context.Context, owner string, now time.Time) (im Import, ok bool, err error) {
+func (s *Store) Claim(ctx context.Context, owner string, now time.Time) (st importer.Status, ok bool, err error) {
 	q := `UPDATE imports SET state = 'running', owner = ?, heartbeat_at = ?
 		WHERE id = (SELECT id FROM imports WHERE state = 'queued' ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
-		RETURNING ` + importColumns
-	im, err = scanImport(s.db.QueryRowContext(ctx, s.rebind(q), owner, stamp(now)))
+		RETURNING ` + statusColumns
+	st, err = scanStatus(s.db.QueryRowContext(ctx, s.rebind(q), owner, stamp(now)))
 	if errors.Is(err, sql.ErrNoRows) {
-		return Import{}, false, nil
+		return importer.Status{}, false, nil
 	}
 	if err != nil {
-		return Import{}, false, fmt.Errorf("claim an import: %w", err)
+		return importer.Status{}, false, fmt.Errorf("claim an import: %w", err)
 	}
-	return im, true, nil
+	return st, true, nil
 }
 
 // Beat records that owner is alive and running the import, with its
 // latest status, and says whether someone asked to cancel it.
-func (s *Store) Beat(ctx context.Context, id, owner string, now time.Time, status []byte) (cancel bool, err error) {
+func (s *Store) Beat(ctx context.Context, st importer.Status, owner string, now time.Time) (cancel bool, err error) {
+	body, err := json.Marshal(st)
+	if err != nil {
+		return false, err
+	}
 	var asked int
 	err = s.db.QueryRowContext(ctx, s.rebind(`
 		UPDATE imports SET heartbeat_at = ?, status = ? WHERE id = ? AND owner = ?
-		RETURNING cancel_requested`), stamp(now), string(status), id, owner).Scan(&asked)
+		RETURNING cancel_requested`), stamp(now), string(body), st.ID, owner).Scan(&asked)
 	if err != nil {
-		return false, fmt.Errorf("heartbeat of import %s: %w", id, err)
+		return false, fmt.Errorf("heartbeat of import %s: %w", st.ID, err)
 	}
 	return asked != 0, nil
 }
@@ -121,22 +128,9 @@ func (s *Store) RequestCancel(ctx context.Context, id string) error {
 
 // Stale returns the running imports whose owner has shown no sign of life
 // since before.
-func (s *Store) Stale(ctx context.Context, before time.Time) ([]Import, error) {
-	return s.queryImports(ctx, "find stale imports", `SELECT `+importColumns+` FROM imports
+func (s *Store) Stale(ctx context.Context, before time.Time) ([]importer.Status, error) {
+	return s.queryStatuses(ctx, "find stale imports", `SELECT `+statusColumns+` FROM imports
 		WHERE state = 'running' AND (heartbeat_at IS NULL OR heartbeat_at < ?)`, stamp(before))
-}
-
-// SaveImportIf replaces the state and status of an import only while it
-// is still in state from; ok says whether it was.
-func (s *Store) SaveImportIf(ctx context.Context, im Import, from string) (ok bool, err error) {
-	res, err := s.db.ExecContext(ctx, s.rebind(
-		`UPDATE imports SET state = ?, status = ? WHERE id = ? AND state = ?`),
-		im.State, string(im.Status), im.ID, from)
-	if err != nil {
-		return false, fmt.Errorf("save import %s: %w", im.ID, err)
-	}
-	n, _ := res.RowsAffected()
-	return n == 1, nil
 }
 
 // Ahead counts the imports queued or running that were created before

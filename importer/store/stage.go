@@ -5,19 +5,41 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+
+	"roster/importer"
 )
 
-// Table describes a company table to the import transaction. Names come
-// from the importer's fixed schema, never from a workbook, so they are
-// safe to place in SQL text.
-type Table struct {
+// table is a company table as the import's SQL needs it, made from the
+// importer's sheet. Names come from the importer's fixed description of
+// the workbook, never from a workbook, so they are safe in SQL text.
+type table struct {
 	Name   string
 	Key    []string // the fields that identify a row
 	Fields []string // every field, key included, in staging order
+	Types  []string // the SQL type of each field
 	Unique []string // fields with a UNIQUE constraint besides the key
 }
 
-func (t Table) stage() string { return "stage_" + t.Name }
+func tableOf(sh *importer.Sheet) table {
+	t := table{Name: sh.Table, Key: sh.Key, Unique: sh.Unique}
+	for _, c := range sh.Columns {
+		t.Fields = append(t.Fields, c.Field)
+		t.Types = append(t.Types, sqlType(c.Kind))
+	}
+	return t
+}
+
+// sqlType is how a column of a kind is kept: whole numbers as numbers,
+// everything else as text (dates as YYYY-MM-DD and times as HH:MM, which
+// sort and compare as text the same way in both databases).
+func sqlType(k importer.Kind) string {
+	if k == importer.KindWhole {
+		return "INTEGER"
+	}
+	return "TEXT"
+}
+
+func (t table) stage() string { return "stage_" + t.Name }
 
 // Tx is one import: every sheet is first staged in a temporary table of
 // the same transaction, checked there with SQL (duplicates, uniqueness,
@@ -30,21 +52,19 @@ type Tx struct {
 	inserts  map[string]*sql.Stmt // a full batch of staging rows, by table
 }
 
-// Begin starts an import transaction and creates the staging tables.
-func (s *Store) Begin(ctx context.Context, tables []Table) (*Tx, error) {
+// BeginImport starts an import transaction and creates a staging table
+// for every sheet of the workbook.
+func (s *Store) BeginImport(ctx context.Context) (importer.Tx, error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("begin import: %w", err)
 	}
 	t := &Tx{tx: tx, postgres: s.postgres, inserts: map[string]*sql.Stmt{}}
-	for _, tb := range tables {
+	for _, sh := range importer.Sheets {
+		tb := tableOf(sh)
 		cols := []string{"row_no INTEGER NOT NULL"}
-		for _, f := range tb.Fields {
-			typ := "TEXT"
-			if f == "seats" {
-				typ = "INTEGER"
-			}
-			cols = append(cols, f+" "+typ)
+		for i, f := range tb.Fields {
+			cols = append(cols, f+" "+tb.Types[i])
 		}
 		suffix := ""
 		if s.postgres {
@@ -70,7 +90,8 @@ func (t *Tx) Commit() error { return t.tx.Commit() }
 
 // Stage adds rows to a table's staging table. Each row is the Excel row
 // number followed by one value per field; nil is NULL.
-func (t *Tx) Stage(ctx context.Context, tb Table, rows [][]any) error {
+func (t *Tx) Stage(ctx context.Context, sh *importer.Sheet, rows [][]any) error {
+	tb := tableOf(sh)
 	width := len(tb.Fields) + 1
 	// SQLite allows 32,766 variables a statement; stay well below. Full
 	// batches reuse one prepared statement, so it is parsed once a sheet.
@@ -99,7 +120,7 @@ func (t *Tx) Stage(ctx context.Context, tb Table, rows [][]any) error {
 }
 
 // insert returns the prepared statement that stages n rows of a table.
-func (t *Tx) insert(ctx context.Context, tb Table, n int) (*sql.Stmt, error) {
+func (t *Tx) insert(ctx context.Context, tb table, n int) (*sql.Stmt, error) {
 	if stmt, ok := t.inserts[tb.Name]; ok {
 		return stmt, nil
 	}
@@ -113,7 +134,7 @@ func (t *Tx) insert(ctx context.Context, tb Table, n int) (*sql.Stmt, error) {
 }
 
 // insertSQL is a multi-row INSERT of n rows into a staging table.
-func (t *Tx) insertSQL(tb Table, n int) string {
+func (t *Tx) insertSQL(tb table, n int) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "INSERT INTO %s (row_no, %s) VALUES ", tb.stage(), strings.Join(tb.Fields, ", "))
 	one := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(tb.Fields)+1), ", ") + ")"
@@ -128,7 +149,8 @@ func (t *Tx) insertSQL(tb Table, n int) string {
 
 // Index indexes the staging table on the given fields, once it is full,
 // so that the checks and the merge do not scan it again and again.
-func (t *Tx) Index(ctx context.Context, tb Table, fields ...string) error {
+func (t *Tx) Index(ctx context.Context, sh *importer.Sheet, fields ...string) error {
+	tb := tableOf(sh)
 	name := tb.stage() + "_" + strings.Join(fields, "_")
 	_, err := t.tx.ExecContext(ctx, fmt.Sprintf("CREATE INDEX %s ON %s (%s)", name, tb.stage(), strings.Join(fields, ", ")))
 	if err != nil {
@@ -137,15 +159,10 @@ func (t *Tx) Index(ctx context.Context, tb Table, fields ...string) error {
 	return nil
 }
 
-// Repeat is a staged row whose value (or key) an earlier row already has.
-type Repeat struct {
-	Row, FirstRow int
-	Value         string // the repeated value; parts of a key joined by " / "
-}
-
 // Repeats finds the staged rows whose fields repeat those of an earlier
 // staged row, ignoring rows where any of the fields is NULL.
-func (t *Tx) Repeats(ctx context.Context, tb Table, fields ...string) ([]Repeat, error) {
+func (t *Tx) Repeats(ctx context.Context, sh *importer.Sheet, fields ...string) ([]importer.Repeat, error) {
+	tb := tableOf(sh)
 	on := make([]string, len(fields))
 	notNull := make([]string, len(fields))
 	for i, f := range fields {
@@ -166,9 +183,9 @@ func (t *Tx) Repeats(ctx context.Context, tb Table, fields ...string) ([]Repeat,
 		return nil, fmt.Errorf("find repeats in %s: %w", tb.Name, err)
 	}
 	defer rows.Close()
-	var out []Repeat
+	var out []importer.Repeat
 	for rows.Next() {
-		var r Repeat
+		var r importer.Repeat
 		if err := rows.Scan(&r.Row, &r.FirstRow, &r.Value); err != nil {
 			return nil, err
 		}
@@ -177,18 +194,11 @@ func (t *Tx) Repeats(ctx context.Context, tb Table, fields ...string) ([]Repeat,
 	return out, rows.Err()
 }
 
-// Taken is a staged row whose unique value belongs to another row already
-// in the database, one that this import does not change.
-type Taken struct {
-	Row   int
-	Value string
-	Owner string // the key of the row in the database that has the value
-}
-
 // Taken finds the staged rows whose field would clash with a row of the
 // database that keeps its value after the import. The table's key must be
 // a single field.
-func (t *Tx) Taken(ctx context.Context, tb Table, field string) ([]Taken, error) {
+func (t *Tx) Taken(ctx context.Context, sh *importer.Sheet, field string) ([]importer.Taken, error) {
+	tb := tableOf(sh)
 	key := tb.Key[0]
 	q := fmt.Sprintf(`
 		SELECT s.row_no, s.%[1]s, d.%[2]s
@@ -201,9 +211,9 @@ func (t *Tx) Taken(ctx context.Context, tb Table, field string) ([]Taken, error)
 		return nil, fmt.Errorf("find taken %s in %s: %w", field, tb.Name, err)
 	}
 	defer rows.Close()
-	var out []Taken
+	var out []importer.Taken
 	for rows.Next() {
-		var r Taken
+		var r importer.Taken
 		if err := rows.Scan(&r.Row, &r.Value, &r.Owner); err != nil {
 			return nil, err
 		}
@@ -212,15 +222,10 @@ func (t *Tx) Taken(ctx context.Context, tb Table, field string) ([]Taken, error)
 	return out, rows.Err()
 }
 
-// Dangling is a staged row whose reference leads nowhere.
-type Dangling struct {
-	Row   int
-	Value string
-}
-
 // Dangling finds the staged rows whose field is neither a key staged in
 // the target table nor a key already in the database.
-func (t *Tx) Dangling(ctx context.Context, tb Table, field string, target Table) ([]Dangling, error) {
+func (t *Tx) Dangling(ctx context.Context, sh *importer.Sheet, ref importer.Ref) ([]importer.Dangling, error) {
+	tb, target, field := tableOf(sh), tableOf(importer.SheetFor(ref.To)), ref.Field
 	key := target.Key[0]
 	// Each distinct value is looked up once (700,000 schedules name only
 	// 100,000 employees); only then are the rows that use a missing one
@@ -237,9 +242,9 @@ func (t *Tx) Dangling(ctx context.Context, tb Table, field string, target Table)
 		return nil, fmt.Errorf("check %s.%s: %w", tb.Name, field, err)
 	}
 	defer rows.Close()
-	var out []Dangling
+	var out []importer.Dangling
 	for rows.Next() {
-		var r Dangling
+		var r importer.Dangling
 		if err := rows.Scan(&r.Row, &r.Value); err != nil {
 			return nil, err
 		}
@@ -251,7 +256,8 @@ func (t *Tx) Dangling(ctx context.Context, tb Table, field string, target Table)
 // Merge writes the staged rows into the table: new keys are inserted,
 // rows whose values differ are updated, identical rows are not touched.
 // It returns how many rows were created and updated.
-func (t *Tx) Merge(ctx context.Context, tb Table) (created, updated int, err error) {
+func (t *Tx) Merge(ctx context.Context, sh *importer.Sheet) (created, updated int, err error) {
+	tb := tableOf(sh)
 	var keyMatch, differs, sets []string
 	for _, k := range tb.Key {
 		keyMatch = append(keyMatch, fmt.Sprintf("%s.%s = s.%s", tb.Name, k, k))
@@ -298,7 +304,7 @@ const parkPrefix = "\x01moving:"
 // both databases check a UNIQUE constraint row by row during one UPDATE:
 // without parking, two employees swapping emails, or an email moving to a
 // row updated before its old holder's, fails with a constraint error.
-func (t *Tx) park(ctx context.Context, tb Table) error {
+func (t *Tx) park(ctx context.Context, tb table) error {
 	var keyMatch []string
 	for _, k := range tb.Key {
 		keyMatch = append(keyMatch, fmt.Sprintf("%s.%s = s.%s", tb.Name, k, k))

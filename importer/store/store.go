@@ -7,7 +7,6 @@ import (
 	"context"
 	"database/sql"
 	"embed"
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -169,6 +168,3 @@ func rebind(postgres bool, query string) string {
 	}
 	return b.String()
 }
-
-// ErrNotFound is returned for an import id the store does not know.
-var ErrNotFound = errors.New("not found")

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"roster/importer"
 	"roster/importer/store"
 	"roster/importer/store/storetest"
 )
@@ -20,38 +21,40 @@ func TestImportRecords(t *testing.T) {
 			st, _ := open(t)
 			ctx := context.Background()
 			t0 := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
-			for i, state := range []string{"succeeded", "running", "queued", "failed"} {
-				im := store.Import{ID: fmt.Sprint("id", i), FileName: fmt.Sprint("f", i, ".xlsx"), State: state,
-					Created: t0.Add(time.Duration(i) * time.Minute), Status: []byte(`{"n":` + fmt.Sprint(i) + `}`)}
-				if err := st.SaveImport(ctx, im); err != nil {
+			for i, state := range []importer.State{importer.Succeeded, importer.Running, importer.Queued, importer.Failed} {
+				s := importer.NewStatus(fmt.Sprint("id", i), fmt.Sprint("f", i, ".xlsx"), t0.Add(time.Duration(i)*time.Minute))
+				s.State, s.Problems = state, i
+				if err := st.SaveStatus(ctx, s); err != nil {
 					t.Fatal(err)
 				}
 			}
 			// Saving again replaces state and status, not the creation.
-			if err := st.SaveImport(ctx, store.Import{ID: "id1", FileName: "ignored", State: "failed", Created: t0, Status: []byte(`{"n":9}`)}); err != nil {
+			again := importer.NewStatus("id1", "ignored", t0)
+			again.State, again.Problems = importer.Failed, 9
+			if err := st.SaveStatus(ctx, again); err != nil {
 				t.Fatal(err)
 			}
-			got, err := st.Import(ctx, "id1")
-			if err != nil || got.State != "failed" || string(got.Status) != `{"n":9}` || got.FileName != "f1.xlsx" || !got.Created.Equal(t0.Add(time.Minute)) {
-				t.Errorf("Import(id1) = %+v, %v", got, err)
+			got, err := st.Status(ctx, "id1")
+			if err != nil || got.State != importer.Failed || got.Problems != 9 || got.FileName != "f1.xlsx" || !got.Created.Equal(t0.Add(time.Minute)) {
+				t.Errorf("Status(id1) = %+v, %v", got, err)
 			}
-			if _, err := st.Import(ctx, "nope"); !errors.Is(err, store.ErrNotFound) {
-				t.Errorf("Import(nope) error = %v, want ErrNotFound", err)
+			if _, err := st.Status(ctx, "nope"); !errors.Is(err, importer.ErrNotFound) {
+				t.Errorf("Status(nope) error = %v, want ErrNotFound", err)
 			}
-			list, err := st.Imports(ctx, 3)
+			list, err := st.Statuses(ctx, 3)
 			if err != nil || len(list) != 3 || list[0].ID != "id3" || list[2].ID != "id1" {
-				t.Errorf("Imports(3) = %v, %v; want id3, id2, id1 (newest first)", ids(list), err)
+				t.Errorf("Statuses(3) = %v, %v; want id3, id2, id1 (newest first)", ids(list), err)
 			}
-			left, err := st.ImportsInState(ctx, "queued", "running")
+			left, err := st.StatusesIn(ctx, importer.Queued, importer.Running)
 			if err != nil || len(left) != 1 || left[0].ID != "id2" {
-				t.Errorf("ImportsInState(queued, running) = %v, %v; want id2", ids(left), err)
+				t.Errorf("StatusesIn(queued, running) = %v, %v; want id2", ids(left), err)
 			}
 
-			var problems []store.Problem
+			var problems []importer.Problem
 			for i := range 30 {
-				problems = append(problems, store.Problem{Sheet: "Areas", Row: i + 2, Column: "Name", Message: "required"})
+				problems = append(problems, importer.Problem{Sheet: "Areas", Row: i + 2, Column: "Name", Message: "required"})
 			}
-			problems = append(problems, store.Problem{Sheet: "Employees", Row: 2, Column: "Email", Value: "x", Message: "bad"})
+			problems = append(problems, importer.Problem{Sheet: "Employees", Row: 2, Column: "Email", Value: "x", Message: "bad"})
 			if err := st.AddProblems(ctx, "id3", problems); err != nil {
 				t.Fatal(err)
 			}
@@ -80,7 +83,7 @@ func TestMigrationsRunOnce(t *testing.T) {
 	st.Close()
 }
 
-func ids(list []store.Import) []string {
+func ids(list []importer.Status) []string {
 	var out []string
 	for _, im := range list {
 		out = append(out, im.ID)
@@ -96,7 +99,7 @@ func TestSnapshotDoesNotSeeLaterCommits(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			st, _ := open(t)
 			ctx := context.Background()
-			areas := store.Table{Name: "areas", Key: []string{"code"}, Fields: []string{"code", "name"}}
+			areas := importer.SheetFor(importer.StepAreas)
 			count := func(sn *store.Snapshot) int {
 				n := 0
 				if err := sn.Each(ctx, areas, func([]string) error { n++; return nil }); err != nil {
@@ -106,7 +109,7 @@ func TestSnapshotDoesNotSeeLaterCommits(t *testing.T) {
 			}
 			err := st.Snapshot(ctx, func(sn *store.Snapshot) error {
 				before := count(sn)
-				tx, err := st.Begin(ctx, []store.Table{areas})
+				tx, err := st.BeginImport(ctx)
 				if err != nil {
 					return err
 				}

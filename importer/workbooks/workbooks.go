@@ -1,4 +1,4 @@
-package importer
+package workbooks
 
 import (
 	"archive/zip"
@@ -15,6 +15,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"roster/importer"
 	"roster/importer/store"
 	"roster/importer/xlsx"
 )
@@ -37,9 +38,9 @@ const maxSheetCols = 1 << 14
 // sheet can hold; nothing has been written to the destination then.
 var ErrTooManyRows = errors.New("more rows than an Excel sheet can hold (1,048,575 below the header)")
 
-// problemsSheet is the name of the first sheet of the problems workbook;
-// the reader ignores a sheet of that name, and a column of that name.
-const problemsSheet = "Problems"
+// problemsSheet is the name of the first sheet of the problems workbook,
+// and of the column it adds to each sheet; the reader ignores both.
+const problemsSheet = importer.ProblemsName
 
 // WriteTemplate writes the empty workbook users start from: the seven
 // sheets of the contract in step order, each with its header row only.
@@ -50,7 +51,7 @@ const problemsSheet = "Problems"
 func WriteTemplate(w io.Writer) error {
 	b := newBook()
 	defer b.close()
-	for _, sh := range Sheets {
+	for _, sh := range importer.Sheets {
 		sw, err := b.contractSheet(sh)
 		if err != nil {
 			return err
@@ -75,14 +76,14 @@ func WriteExport(ctx context.Context, st *store.Store, w io.Writer) error {
 func writeExport(ctx context.Context, sn *store.Snapshot, w io.Writer) error {
 	b := newBook()
 	defer b.close()
-	for _, sh := range Sheets {
+	for _, sh := range importer.Sheets {
 		sw, err := b.contractSheet(sh)
 		if err != nil {
 			return err
 		}
 		row := 1
 		cells := make([]any, len(sh.Columns))
-		err = sn.Each(ctx, tableOf(sh), func(values []string) error {
+		err = sn.Each(ctx, sh, func(values []string) error {
 			row++
 			if row > maxSheetRows {
 				return fmt.Errorf("sheet %q: %w", sh.Name, ErrTooManyRows)
@@ -107,22 +108,22 @@ func writeExport(ctx context.Context, sn *store.Snapshot, w io.Writer) error {
 
 // exportCell is the cell that holds a stored value so that the reader
 // gives the same value back. The column's style gives it its format.
-func exportCell(kind Kind, v string) any {
+func exportCell(kind importer.Kind, v string) any {
 	if v == "" {
 		return nil
 	}
 	switch kind {
-	case KindDate:
+	case importer.KindDate:
 		if t, err := time.Parse("2006-01-02", v); err == nil {
 			if serial, ok := dateSerial(t); ok {
 				return serial
 			}
 		}
-	case KindTime:
+	case importer.KindTime:
 		if t, err := time.Parse("15:04", v); err == nil {
 			return timeSerial(t.Hour()*60 + t.Minute())
 		}
-	case KindSeats:
+	case importer.KindWhole:
 		if n, err := strconv.Atoi(v); err == nil {
 			return n
 		}
@@ -183,8 +184,8 @@ func excelNumber(f float64) any {
 // problems are those of one import, sorted by sheet and row as Import
 // returns them; they are looked up sheet by sheet and row by row while the
 // upload is streamed.
-func WriteProblems(w io.Writer, uploadPath string, problems []Problem) error {
-	wb, err := xlsx.Open(uploadPath, Limits)
+func WriteProblems(w io.Writer, uploadPath string, problems []importer.Problem) error {
+	wb, err := xlsx.Open(uploadPath, importer.Limits)
 	if err != nil {
 		return fmt.Errorf("open upload: %w", err)
 	}
@@ -202,17 +203,17 @@ func WriteProblems(w io.Writer, uploadPath string, problems []Problem) error {
 	if err := b.problemsList(problems); err != nil {
 		return err
 	}
-	bySheet := map[string][]Problem{}
+	bySheet := map[string][]importer.Problem{}
 	for _, p := range problems {
 		bySheet[p.Sheet] = append(bySheet[p.Sheet], p)
 	}
 	used := map[string]bool{strings.ToLower(problemsSheet): true}
 	for _, info := range wb.Sheets() {
-		if info.Hidden || Normalize(info.Name) == problemsColumn {
+		if info.Hidden || importer.Normalize(info.Name) == importer.Normalize(problemsSheet) {
 			continue // ignored on upload, so left out here too
 		}
 		ps := bySheet[info.Name]
-		slices.SortStableFunc(ps, func(a, b Problem) int { return a.Row - b.Row })
+		slices.SortStableFunc(ps, func(a, b importer.Problem) int { return a.Row - b.Row })
 		if err := b.copySheet(wb, info.Name, sheetName(info.Name, used), ps); err != nil {
 			return fmt.Errorf("sheet %q: %w", info.Name, err)
 		}
@@ -221,7 +222,7 @@ func WriteProblems(w io.Writer, uploadPath string, problems []Problem) error {
 }
 
 // problemsList writes the Problems sheet.
-func (b *book) problemsList(problems []Problem) error {
+func (b *book) problemsList(problems []importer.Problem) error {
 	sw, err := b.newSheet(problemsSheet)
 	if err != nil {
 		return err
@@ -279,7 +280,7 @@ func (u *uploadedSheet) column(name string) int {
 	if name == "" {
 		return -1
 	}
-	if col, ok := u.byName[Normalize(name)]; ok {
+	if col, ok := u.byName[importer.Normalize(name)]; ok {
 		return col
 	}
 	if n, err := excelize.ColumnNameToNumber(name); err == nil && strings.TrimSpace(u.header[n-1]) == "" {
@@ -299,13 +300,13 @@ func scanSheet(wb *xlsx.Workbook, name string) (*uploadedSheet, error) {
 	u := &uploadedSheet{header: map[int]string{}, skip: map[int]bool{}, byName: map[string]int{}, lastCol: -1}
 	for rows.Next() {
 		row := rows.Row()
-		if u.headerRow == 0 && !blank(row, -1) {
+		if u.headerRow == 0 && !importer.Blank(row, -1) {
 			u.headerRow = row.Number
 			for _, c := range row.Cells {
 				text, _ := xlsx.Text(c)
 				u.header[c.Col] = text
-				switch n := Normalize(text); {
-				case n == problemsColumn:
+				switch n := importer.Normalize(text); {
+				case n == importer.Normalize(problemsSheet):
 					u.skip[c.Col] = true
 				case n != "":
 					if _, dup := u.byName[n]; !dup {
@@ -326,7 +327,7 @@ func scanSheet(wb *xlsx.Workbook, name string) (*uploadedSheet, error) {
 
 // copySheet is the second pass: the sheet as uploaded, bad cells
 // highlighted, each row's problems in the Problems column.
-func (b *book) copySheet(wb *xlsx.Workbook, name, outName string, problems []Problem) error {
+func (b *book) copySheet(wb *xlsx.Workbook, name, outName string, problems []importer.Problem) error {
 	u, err := scanSheet(wb, name)
 	if err != nil {
 		return err
@@ -358,7 +359,7 @@ func (b *book) copySheet(wb *xlsx.Workbook, name, outName string, problems []Pro
 		row := rows.Row()
 		clear(bad)
 		msgs = msgs[:0]
-		isBlank := blank(row, -1)
+		isBlank := importer.Blank(row, -1)
 		for ; next < len(problems) && problems[next].Row <= row.Number; next++ {
 			p := problems[next]
 			if p.Row < row.Number || p.Row <= u.headerRow || isBlank {
@@ -451,16 +452,16 @@ func minCol(a, b int) int {
 // sheetLayout sets an uploaded sheet's widths (those of the template for
 // the columns Roster knows) and freezes its header row.
 func (b *book) sheetLayout(sw *excelize.StreamWriter, name string, u *uploadedSheet, pcol int) error {
-	var known *Sheet
-	for _, sh := range Sheets {
-		if Normalize(sh.Name) == Normalize(name) {
+	var known *importer.Sheet
+	for _, sh := range importer.Sheets {
+		if importer.Normalize(sh.Name) == importer.Normalize(name) {
 			known = sh
 		}
 	}
 	if known != nil {
 		for col, h := range u.header {
 			for _, c := range known.Columns {
-				if Normalize(c.Header) == Normalize(h) && !u.skip[col] {
+				if importer.Normalize(c.Header) == importer.Normalize(h) && !u.skip[col] {
 					if err := sw.SetColWidth(col+1, col+1, columnWidth(c)); err != nil {
 						return err
 					}
@@ -631,7 +632,7 @@ func (b *book) newSheet(name string) (*excelize.StreamWriter, error) {
 
 // contractSheet adds one of the contract's sheets laid out as the template
 // lays it out, and writes its header row; data rows follow from row 2.
-func (b *book) contractSheet(sh *Sheet) (*excelize.StreamWriter, error) {
+func (b *book) contractSheet(sh *importer.Sheet) (*excelize.StreamWriter, error) {
 	sw, err := b.newSheet(sh.Name)
 	if err != nil {
 		return nil, err
@@ -660,8 +661,8 @@ func (b *book) contractSheet(sh *Sheet) (*excelize.StreamWriter, error) {
 			title += " *"
 		}
 		head[i] = excelize.Cell{StyleID: hs, Value: title}
-		if col.Kind == KindSeats {
-			if err := b.wholeNumbers(sh.Name, i, 1, 99); err != nil {
+		if col.Kind == importer.KindWhole {
+			if err := b.wholeNumbers(sh.Name, i, col.Min, col.Max); err != nil {
 				return nil, err
 			}
 		}
@@ -787,46 +788,46 @@ func ptr[T any](v T) *T { return &v }
 
 // kindFormat is the number format of a contract column: Text for codes,
 // IDs and other text, so that Excel keeps what is typed as typed.
-func kindFormat(k Kind) xlsx.Format {
+func kindFormat(k importer.Kind) xlsx.Format {
 	switch k {
-	case KindCode, KindText, KindEmail:
+	case importer.KindCode, importer.KindText, importer.KindEmail:
 		return xlsx.Format{Kind: xlsx.FormatText}
-	case KindDate:
+	case importer.KindDate:
 		return xlsx.Format{Kind: xlsx.FormatDate}
-	case KindTime:
+	case importer.KindTime:
 		return xlsx.Format{Kind: xlsx.FormatTime}
 	}
 	return xlsx.Format{}
 }
 
 // columnWidth is a contract column's width in characters.
-func columnWidth(c Column) float64 {
-	w := map[Kind]float64{KindCode: 14, KindText: 26, KindEmail: 34, KindDate: 13, KindTime: 10, KindSeats: 8}[c.Kind]
+func columnWidth(c importer.Column) float64 {
+	w := map[importer.Kind]float64{importer.KindCode: 14, importer.KindText: 26, importer.KindEmail: 34, importer.KindDate: 13, importer.KindTime: 10, importer.KindWhole: 8}[c.Kind]
 	return max(w, float64(len(c.Header))+5) // room for " *" and a filter button
 }
 
 // columnNote says what a column takes, for the note on its header.
-func columnNote(sh *Sheet, col Column) string {
+func columnNote(sh *importer.Sheet, col importer.Column) string {
 	var b strings.Builder
 	if col.Required {
 		b.WriteString("Required.")
 	} else {
 		b.WriteString("Optional.")
 	}
-	ex := example(sh, col)
+	ex := col.Example
 	switch col.Kind {
-	case KindCode:
+	case importer.KindCode:
 		fmt.Fprintf(&b, " Text, e.g. %s; kept exactly as typed, leading zeros too.", ex)
-	case KindText:
+	case importer.KindText:
 		fmt.Fprintf(&b, " Text, e.g. %s.", ex)
-	case KindEmail:
+	case importer.KindEmail:
 		fmt.Fprintf(&b, " An email address, e.g. %s; kept in lower case.", ex)
-	case KindDate:
+	case importer.KindDate:
 		fmt.Fprintf(&b, " A date, e.g. %s: a date cell or text YYYY-MM-DD.", ex)
-	case KindTime:
+	case importer.KindTime:
 		fmt.Fprintf(&b, " A time of day on the 24-hour clock, e.g. %s: a time cell or text HH:MM.", ex)
-	case KindSeats:
-		fmt.Fprintf(&b, " A whole number from 1 to 99, e.g. %s.", ex)
+	case importer.KindWhole:
+		fmt.Fprintf(&b, " A whole number from %d to %d, e.g. %s.", col.Min, col.Max, ex)
 	}
 	if slices.Contains(sh.Key, col.Field) {
 		if len(sh.Key) == 1 {
@@ -846,20 +847,15 @@ func columnNote(sh *Sheet, col Column) string {
 	}
 	for _, ref := range sh.Refs {
 		if ref.Field == col.Field {
-			to := SheetFor(ref.To)
+			to := importer.SheetFor(ref.To)
 			key := to.Column(to.Key[0]).Header
 			fmt.Fprintf(&b, " Must match %s %s of the %s sheet or one already in Roster.", article(key), key, to.Name)
 		}
 	}
-	if hint := columnHints[sh.Table+"."+col.Field]; hint != "" {
-		b.WriteString(" " + hint)
+	if col.Hint != "" {
+		b.WriteString(" " + col.Hint)
 	}
 	return b.String()
-}
-
-// columnHints add what the kind of a column does not say.
-var columnHints = map[string]string{
-	"schedules.shift_end": "Earlier than Shift Start for a shift that ends the next day (22:00 to 06:00).",
 }
 
 func article(word string) string {

@@ -1,6 +1,3 @@
-// Package importer turns an uploaded workbook into rows in the store: it
-// reads the sheets, checks every rule of the contract, writes everything in
-// one transaction or nothing, and reports progress as step snapshots.
 package importer
 
 import "time"
@@ -18,13 +15,6 @@ const (
 	StepDrivers        StepKey = "drivers"
 	StepCarAssignments StepKey = "car-assignments"
 )
-
-// Steps lists every step in dependency order: a step only refers to the
-// ones before it.
-var Steps = []StepKey{
-	StepAreas, StepDepartments, StepDesignations, StepEmployees,
-	StepSchedules, StepDrivers, StepCarAssignments,
-}
 
 // StepState is where a step is. It only moves forward: pending, running,
 // then one of the final states.

@@ -1,4 +1,4 @@
-package importer
+package workbooks
 
 import (
 	"fmt"
@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"roster/importer"
 )
 
 // SampleOptions says which sample WriteSample makes.
@@ -82,26 +84,39 @@ func WriteSample(w io.Writer, o SampleOptions) error {
 
 	b := newBook()
 	defer b.close()
-	sheets := []struct {
-		step StepKey
-		rows int
-		fill func(rng *rand.Rand, i int, r *sampleRow)
-	}{
-		{StepAreas, s.z.areas, s.area},
-		{StepDepartments, s.z.departments, s.department},
-		{StepDesignations, s.z.designations, s.designation},
-		{StepEmployees, s.z.employees, s.employee},
-		{StepSchedules, s.z.employees * s.z.days, s.schedule},
-		{StepDrivers, s.z.drivers, s.driver},
-		{StepCarAssignments, s.z.cars, s.car},
-	}
-	for i, sheet := range sheets {
+	plans := s.sheets()
+	for i, sh := range importer.Sheets {
+		plan, ok := plans[sh.Step]
+		if !ok {
+			return fmt.Errorf("the sample has no rows for sheet %q", sh.Name)
+		}
 		rng := rand.New(rand.NewPCG(uint64(o.Seed), uint64(i+1)))
-		if err := s.writeSheet(b, SheetFor(sheet.step), sheet.rows, rng, sheet.fill); err != nil {
+		if err := s.writeSheet(b, sh, plan.rows, rng, plan.fill); err != nil {
 			return err
 		}
 	}
 	return b.writeTo(w)
+}
+
+// samplePlan is how one sheet of a sample is made: how many rows, and
+// what each row holds.
+type samplePlan struct {
+	rows int
+	fill func(rng *rand.Rand, i int, r *sampleRow)
+}
+
+// sheets plans every sheet of the sample, by step. A sheet added to
+// importer.Sheets needs a plan here.
+func (s *sampler) sheets() map[importer.StepKey]samplePlan {
+	return map[importer.StepKey]samplePlan{
+		importer.StepAreas:          {s.z.areas, s.area},
+		importer.StepDepartments:    {s.z.departments, s.department},
+		importer.StepDesignations:   {s.z.designations, s.designation},
+		importer.StepEmployees:      {s.z.employees, s.employee},
+		importer.StepSchedules:      {s.z.employees * s.z.days, s.schedule},
+		importer.StepDrivers:        {s.z.drivers, s.driver},
+		importer.StepCarAssignments: {s.z.cars, s.car},
+	}
 }
 
 // sampleSizes are how many rows each sheet of a sample has.
@@ -129,7 +144,7 @@ type sampler struct {
 	o       SampleOptions
 	z       sampleSizes
 	idWidth int
-	faults  map[StepKey]map[int]int // data row (from 0) → index in sampleFaults
+	faults  map[importer.StepKey]map[int]int // data row (from 0) → index in sampleFaults
 
 	areaNames  []string
 	depts      []sampleDept
@@ -144,7 +159,7 @@ type sampleDept struct {
 // sampleRow is the cells of one row being made, in the sheet's column
 // order, set by field.
 type sampleRow struct {
-	sh    *Sheet
+	sh    *importer.Sheet
 	pos   map[string]int
 	cells []any
 }
@@ -157,7 +172,7 @@ func (r *sampleRow) set(field string, v any) {
 	r.cells[i] = v
 }
 
-func (s *sampler) writeSheet(b *book, sh *Sheet, rows int, rng *rand.Rand, fill func(*rand.Rand, int, *sampleRow)) error {
+func (s *sampler) writeSheet(b *book, sh *importer.Sheet, rows int, rng *rand.Rand, fill func(*rand.Rand, int, *sampleRow)) error {
 	sw, err := b.contractSheet(sh)
 	if err != nil {
 		return err
@@ -371,7 +386,7 @@ func sampleDate(from time.Time, days int) any {
 
 // sampleFault is one kind of bad cell a sample can have.
 type sampleFault struct {
-	step  StepKey
+	step  importer.StepKey
 	field string
 	rows  func(z sampleSizes) (lo, hi int) // the data rows (from 0) it may go in
 	bad   func(s *sampler, row int, first, good any) any
@@ -380,29 +395,29 @@ type sampleFault struct {
 // sampleFaults are the kinds of bad cells, in the order they are used;
 // WriteSample's doc lists them.
 var sampleFaults = []sampleFault{
-	{StepAreas, "name", rowsAfterFirst(func(z sampleSizes) int { return z.areas }), empty},
-	{StepDepartments, "area_code", rowsAfterFirst(func(z sampleSizes) int { return z.departments }), value("X99")},
-	{StepDesignations, "code", unheld, sameAsFirst},
-	{StepEmployees, "email", employeeRows, func(_ *sampler, _ int, _, good any) any {
+	{importer.StepAreas, "name", rowsAfterFirst(func(z sampleSizes) int { return z.areas }), empty},
+	{importer.StepDepartments, "area_code", rowsAfterFirst(func(z sampleSizes) int { return z.departments }), value("X99")},
+	{importer.StepDesignations, "code", unheld, sameAsFirst},
+	{importer.StepEmployees, "email", employeeRows, func(_ *sampler, _ int, _, good any) any {
 		return strings.Replace(good.(string), "@", ".", 1)
 	}},
-	{StepSchedules, "date", scheduleRows, value("31/02/2024")},
-	{StepDrivers, "license_no", driverRows, sameAsFirst},
-	{StepCarAssignments, "seats", carRows, value(150)},
-	{StepEmployees, "department_code", employeeRows, value("XXX9999")},
-	{StepSchedules, "shift_end", scheduleRows, value("25:00")},
-	{StepDrivers, "employee_id", driversWithoutCar, sameAsFirst},
-	{StepCarAssignments, "driver_employee_id", carsOfSpreadDrivers, func(s *sampler, row int, _, _ any) any {
+	{importer.StepSchedules, "date", scheduleRows, value("31/02/2024")},
+	{importer.StepDrivers, "license_no", driverRows, sameAsFirst},
+	{importer.StepCarAssignments, "seats", carRows, value(150)},
+	{importer.StepEmployees, "department_code", employeeRows, value("XXX9999")},
+	{importer.StepSchedules, "shift_end", scheduleRows, value("25:00")},
+	{importer.StepDrivers, "employee_id", driversWithoutCar, sameAsFirst},
+	{importer.StepCarAssignments, "driver_employee_id", carsOfSpreadDrivers, func(s *sampler, row int, _, _ any) any {
 		return s.employeeID(s.driverEmployee(row) + 1) // between two drivers, so no driver
 	}},
-	{StepEmployees, "joining_date", employeeRows, value("2024-02-30")},
-	{StepSchedules, "employee_id", scheduleRows, func(_ *sampler, row int, _, _ any) any {
+	{importer.StepEmployees, "joining_date", employeeRows, value("2024-02-30")},
+	{importer.StepSchedules, "employee_id", scheduleRows, func(_ *sampler, row int, _, _ any) any {
 		return fmt.Sprintf("X%07d", row) // no employee's; different on each row, so no key repeats
 	}},
-	{StepDrivers, "license_expiry", driverRows, value("next year")},
-	{StepCarAssignments, "plate_no", carRows, sameAsFirst},
-	{StepEmployees, "email", employeeRows, sameAsFirst},
-	{StepDesignations, "title", rowsAfterFirst(func(z sampleSizes) int { return z.designations }), empty},
+	{importer.StepDrivers, "license_expiry", driverRows, value("next year")},
+	{importer.StepCarAssignments, "plate_no", carRows, sameAsFirst},
+	{importer.StepEmployees, "email", employeeRows, sameAsFirst},
+	{importer.StepDesignations, "title", rowsAfterFirst(func(z sampleSizes) int { return z.designations }), empty},
 }
 
 func rowsAfterFirst(n func(sampleSizes) int) func(sampleSizes) (int, int) {
@@ -445,8 +460,8 @@ func value(v any) func(*sampler, int, any, any) any {
 // planFaults chooses the row of each of k bad cells: the kinds in turn,
 // each on a row of its sheet that has no other, at random but the same for
 // the same seed.
-func planFaults(z sampleSizes, k int, seed int64) (map[StepKey]map[int]int, error) {
-	plan := map[StepKey]map[int]int{}
+func planFaults(z sampleSizes, k int, seed int64) (map[importer.StepKey]map[int]int, error) {
+	plan := map[importer.StepKey]map[int]int{}
 	rng := rand.New(rand.NewPCG(uint64(seed), 0xbad))
 	for placed := 0; placed < k; {
 		before := placed
@@ -498,47 +513,6 @@ func has(m map[int]int, k int) bool {
 }
 
 // ---- names ----
-
-// example is a value for the note on a column's header, like the sample's.
-func example(sh *Sheet, col Column) string {
-	if ex, ok := sampleExamples[sh.Table+"."+col.Field]; ok {
-		return ex
-	}
-	switch col.Kind {
-	case KindEmail:
-		return "amara.okafor.42@example.com"
-	case KindDate:
-		return "2024-03-31"
-	case KindTime:
-		return "08:30"
-	case KindSeats:
-		return "7"
-	case KindCode:
-		return "E000042"
-	}
-	return "North Harbour"
-}
-
-// sampleExamples are examples where the kind of a column says too little.
-var sampleExamples = map[string]string{
-	"areas.code":                 "007",
-	"departments.code":           "ENG0001",
-	"departments.name":           "Engineering, North Harbour",
-	"departments.area_code":      "007",
-	"designations.code":          "DS01",
-	"designations.title":         "Software Engineer",
-	"employees.full_name":        "Amara Okafor",
-	"employees.phone":            "+44 7700 900123",
-	"employees.area_code":        "007",
-	"employees.department_code":  "ENG0001",
-	"employees.designation_code": "DS01",
-	"schedules.shift_start":      "22:00",
-	"schedules.shift_end":        "06:00",
-	"drivers.license_no":         "DL-42-0001234",
-	"car_assignments.plate_no":   "KX24 AAB",
-	"car_assignments.car_model":  "Toyota HiAce",
-	"car_assignments.seats":      "12",
-}
 
 var firstNames = []string{
 	"Amara", "Liam", "Sofia", "Noah", "Aisha", "Mateo", "Chloe", "Arjun", "Mei", "Lucas",

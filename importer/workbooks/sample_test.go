@@ -1,4 +1,4 @@
-package importer_test
+package workbooks_test
 
 import (
 	"bytes"
@@ -10,13 +10,14 @@ import (
 	"testing"
 
 	"roster/importer"
+	"roster/importer/workbooks"
 	"roster/importer/xlsx"
 )
 
-func sample(t *testing.T, o importer.SampleOptions) string {
+func sample(t *testing.T, o workbooks.SampleOptions) string {
 	t.Helper()
 	return writeFile(t, fmt.Sprintf("sample-%d-%d.xlsx", o.Employees, o.Errors), func(w io.Writer) error {
-		return importer.WriteSample(w, o)
+		return workbooks.WriteSample(w, o)
 	})
 }
 
@@ -29,7 +30,7 @@ var sampleCounts = map[importer.StepKey]int{
 
 func TestSampleImportsAndItsExportComesBackUnchanged(t *testing.T) {
 	st := openStore(t)
-	path := sample(t, importer.SampleOptions{Employees: 200, Seed: 1})
+	path := sample(t, workbooks.SampleOptions{Employees: 200, Seed: 1})
 
 	t.Run("a sample of 200 employees imports with no problems and the expected counts", func(t *testing.T) {
 		res := runImport(t, st, path)
@@ -45,7 +46,7 @@ func TestSampleImportsAndItsExportComesBackUnchanged(t *testing.T) {
 	})
 
 	export := writeFile(t, "export.xlsx", func(w io.Writer) error {
-		return importer.WriteExport(context.Background(), st, w)
+		return workbooks.WriteExport(context.Background(), st, w)
 	})
 
 	t.Run("its export imports with every row of every step unchanged", func(t *testing.T) {
@@ -80,7 +81,7 @@ func TestSampleImportsAndItsExportComesBackUnchanged(t *testing.T) {
 		other := openStore(t)
 		mustSucceed(t, runImport(t, other, export))
 		again := writeFile(t, "again.xlsx", func(w io.Writer) error {
-			return importer.WriteExport(context.Background(), other, w)
+			return workbooks.WriteExport(context.Background(), other, w)
 		})
 		for _, sh := range importer.Sheets {
 			a, b := cellsOf(t, export, sh.Name), cellsOf(t, again, sh.Name)
@@ -97,7 +98,7 @@ func TestSampleImportsAndItsExportComesBackUnchanged(t *testing.T) {
 }
 
 func TestSampleIsTheSameForTheSameSeed(t *testing.T) {
-	write := func(o importer.SampleOptions) map[string]map[string]xlsx.Cell {
+	write := func(o workbooks.SampleOptions) map[string]map[string]xlsx.Cell {
 		path := sample(t, o)
 		out := map[string]map[string]xlsx.Cell{}
 		for _, sh := range importer.Sheets {
@@ -105,10 +106,10 @@ func TestSampleIsTheSameForTheSameSeed(t *testing.T) {
 		}
 		return out
 	}
-	a := write(importer.SampleOptions{Employees: 50, Seed: 7})
-	b := write(importer.SampleOptions{Employees: 50, Seed: 7})
-	c := write(importer.SampleOptions{Employees: 50, Seed: 8})
-	bad := write(importer.SampleOptions{Employees: 50, Seed: 7, Errors: 12})
+	a := write(workbooks.SampleOptions{Employees: 50, Seed: 7})
+	b := write(workbooks.SampleOptions{Employees: 50, Seed: 7})
+	c := write(workbooks.SampleOptions{Employees: 50, Seed: 8})
+	bad := write(workbooks.SampleOptions{Employees: 50, Seed: 7, Errors: 12})
 	same, differs, changed := true, false, 0
 	for sheet, cells := range a {
 		for ref, cell := range cells {
@@ -138,7 +139,7 @@ func TestSampleIsTheSameForTheSameSeed(t *testing.T) {
 func TestSampleErrorsMakeExactlyOneProblemEach(t *testing.T) {
 	for _, k := range []int{1, 12, 17, 40} {
 		t.Run(fmt.Sprintf("a sample with %d bad cells has exactly %d problems, one a cell", k, k), func(t *testing.T) {
-			path := sample(t, importer.SampleOptions{Employees: 200, Errors: k, Seed: 3})
+			path := sample(t, workbooks.SampleOptions{Employees: 200, Errors: k, Seed: 3})
 			res := runImport(t, openStore(t), path)
 			if res.Status.State != importer.Failed || res.Status.Problems != k {
 				for _, p := range res.Problems {
@@ -161,13 +162,13 @@ func TestSampleErrorsMakeExactlyOneProblemEach(t *testing.T) {
 		})
 	}
 	t.Run("more errors than a sample has room for is an error", func(t *testing.T) {
-		err := importer.WriteSample(io.Discard, importer.SampleOptions{Employees: 1, Errors: 1000})
+		err := workbooks.WriteSample(io.Discard, workbooks.SampleOptions{Employees: 1, Errors: 1000})
 		if err == nil {
 			t.Error("no error")
 		}
 	})
 	t.Run("a sample with no employees is an error", func(t *testing.T) {
-		if err := importer.WriteSample(io.Discard, importer.SampleOptions{}); err == nil {
+		if err := workbooks.WriteSample(io.Discard, workbooks.SampleOptions{}); err == nil {
 			t.Error("no error")
 		}
 	})
@@ -175,14 +176,14 @@ func TestSampleErrorsMakeExactlyOneProblemEach(t *testing.T) {
 
 func TestProblemsWorkbookOfASampleFixedAndUploadedAgainImports(t *testing.T) {
 	const seed = 5
-	good := sample(t, importer.SampleOptions{Employees: 200, Seed: seed})
-	bad := sample(t, importer.SampleOptions{Employees: 200, Errors: 12, Seed: seed})
+	good := sample(t, workbooks.SampleOptions{Employees: 200, Seed: seed})
+	bad := sample(t, workbooks.SampleOptions{Employees: 200, Errors: 12, Seed: seed})
 	st := openStore(t)
 	res := runImport(t, st, bad)
 	if res.Status.State != importer.Failed || len(res.Problems) != 12 {
 		t.Fatalf("import %s with %d problems, want failed with 12", res.Status.State, len(res.Problems))
 	}
-	out := writeFile(t, "problems.xlsx", func(w io.Writer) error { return importer.WriteProblems(w, bad, res.Problems) })
+	out := writeFile(t, "problems.xlsx", func(w io.Writer) error { return workbooks.WriteProblems(w, bad, res.Problems) })
 
 	f := openXLSX(t, out)
 	g := openXLSX(t, good)
@@ -225,8 +226,8 @@ func TestProblemsWorkbookOfASampleFixedAndUploadedAgainImports(t *testing.T) {
 	t.Run("and the data is that of the sample without errors", func(t *testing.T) {
 		clean := openStore(t)
 		mustSucceed(t, runImport(t, clean, good))
-		a := writeFile(t, "a.xlsx", func(w io.Writer) error { return importer.WriteExport(context.Background(), st, w) })
-		b := writeFile(t, "b.xlsx", func(w io.Writer) error { return importer.WriteExport(context.Background(), clean, w) })
+		a := writeFile(t, "a.xlsx", func(w io.Writer) error { return workbooks.WriteExport(context.Background(), st, w) })
+		b := writeFile(t, "b.xlsx", func(w io.Writer) error { return workbooks.WriteExport(context.Background(), clean, w) })
 		for _, sh := range importer.Sheets {
 			ca, cb := cellsOf(t, a, sh.Name), cellsOf(t, b, sh.Name)
 			if len(ca) != len(cb) {

@@ -1,4 +1,4 @@
-package importer_test
+package workbooks_test
 
 import (
 	"archive/zip"
@@ -15,6 +15,7 @@ import (
 
 	"roster/importer"
 	"roster/importer/store"
+	"roster/importer/workbooks"
 	"roster/importer/xlsx"
 )
 
@@ -88,7 +89,7 @@ func sheetNames() []string {
 }
 
 func TestTemplate(t *testing.T) {
-	path := writeFile(t, "template.xlsx", importer.WriteTemplate)
+	path := writeFile(t, "template.xlsx", workbooks.WriteTemplate)
 	f := openXLSX(t, path)
 
 	t.Run("it has the seven sheets in step order and no Sheet1", func(t *testing.T) {
@@ -331,7 +332,7 @@ func TestProblemsWorkbookOfAHandMadeUpload(t *testing.T) {
 	if res.Status.State != importer.Failed {
 		t.Fatalf("import %s, want failed", res.Status.State)
 	}
-	out := writeFile(t, "problems.xlsx", func(w io.Writer) error { return importer.WriteProblems(w, upload, res.Problems) })
+	out := writeFile(t, "problems.xlsx", func(w io.Writer) error { return workbooks.WriteProblems(w, upload, res.Problems) })
 	f := openXLSX(t, out)
 
 	t.Run("it has the Problems sheet first, then the sheets that are not hidden", func(t *testing.T) {
@@ -475,7 +476,7 @@ func TestProblemsWorkbookOfAHandMadeUpload(t *testing.T) {
 
 	t.Run("a problems workbook of a problems workbook has one Problems column", func(t *testing.T) {
 		again := runImport(t, st, out)
-		out2 := writeFile(t, "problems2.xlsx", func(w io.Writer) error { return importer.WriteProblems(w, out, again.Problems) })
+		out2 := writeFile(t, "problems2.xlsx", func(w io.Writer) error { return workbooks.WriteProblems(w, out, again.Problems) })
 		f2 := openXLSX(t, out2)
 		rows, err := f2.GetRows("Employees")
 		must(t, err)

@@ -1,0 +1,92 @@
+package importer
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"roster/importer/xlsx"
+)
+
+// Code says what kind of failure an Error is: what the user can do about
+// it. The handlers give each code its HTTP status, in one place.
+type Code string
+
+const (
+	CodeInvalid    Code = "invalid"    // the request lacks what it needs (no file, an empty file)
+	CodeUnreadable Code = "unreadable" // the file is not a workbook Roster can read
+	CodeTooLarge   Code = "too large"  // past a limit: the upload, the unpacked workbook, a sheet
+	CodeNotFound   Code = "not found"  // no such import, or nothing of it to download
+	CodeConflict   Code = "conflict"   // the request does not fit the import's state
+	CodeInternal   Code = "internal"   // the server failed; the user can only try again
+)
+
+// Error is a failure with the words its user is told. Message is whole
+// sentences that say what happened and what to do; Err, when set, is the
+// cause, for the log only.
+type Error struct {
+	Code    Code
+	Message string
+	Err     error
+}
+
+func (e *Error) Error() string {
+	if e.Err == nil {
+		return e.Message
+	}
+	return e.Message + " (" + e.Err.Error() + ")"
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Errorf makes an Error whose message is formatted.
+func Errorf(code Code, cause error, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...), Err: cause}
+}
+
+// ErrorCode is the code of err, CodeInternal when err is no Error.
+func ErrorCode(err error) Code {
+	if e, ok := errors.AsType[*Error](err); ok {
+		return e.Code
+	}
+	return CodeInternal
+}
+
+// internalMessage is what the user reads about a failure of the server,
+// whose detail only the log may hold.
+const internalMessage = "The server could not finish this because of a problem of its own. Try again in a moment, and tell your administrator if it keeps happening."
+
+// ErrorMessage is what the user is told about err: its message when it is
+// an Error, and otherwise words that give away nothing of the server.
+func ErrorMessage(err error) string {
+	if e, ok := errors.AsType[*Error](err); ok {
+		return e.Message
+	}
+	return internalMessage
+}
+
+// ErrNotFound is returned for an import id nobody knows.
+var ErrNotFound = &Error{Code: CodeNotFound, Message: "There is no such import. Check the link, or start from the upload page."}
+
+// unreadable says why a workbook cannot be imported at all, from the
+// reader's error.
+func unreadable(err error) *Error {
+	switch {
+	case errors.Is(err, xlsx.ErrTooLarge):
+		return Errorf(CodeTooLarge, err, "The workbook is too large to import: %s. Split it into smaller workbooks.", reason(err, xlsx.ErrTooLarge))
+	case errors.Is(err, xlsx.ErrNotXLSX):
+		return Errorf(CodeUnreadable, err, "The file is not a workbook Roster can read: %s. Open it in Excel, save it as an .xlsx workbook and upload it again.", reason(err, xlsx.ErrNotXLSX))
+	default:
+		return Errorf(CodeUnreadable, err, "Part of the workbook could not be read (%s). Open it in Excel, save it again and upload it.", err)
+	}
+}
+
+// reason is the reader's error without the words of the sentinel that
+// classifies it, which the sentence around it already says.
+func reason(err, sentinel error) string {
+	msg := err.Error()
+	if rest, ok := strings.CutPrefix(msg, sentinel.Error()+": "); ok {
+		return rest
+	}
+	return msg
+}

@@ -1,0 +1,208 @@
+package queue
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"roster/importer"
+	"roster/importer/store"
+)
+
+// Local is the queue of one process: the imports wait in memory, oldest
+// first, and their uploads are files in one directory.
+type Local struct {
+	core
+	uploads string
+	queue   []*job // waiting, oldest first; guarded by mu
+}
+
+// NewLocal returns the queue of a process that keeps uploads in dir.
+func NewLocal(st *store.Store, dir string, log *slog.Logger) (*Local, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("create upload directory: %w", err)
+	}
+	return &Local{core: newCore(st, log), uploads: dir}, nil
+}
+
+// Run marks the imports a previous process left unfinished as interrupted,
+// then runs queued imports until ctx ends.
+func (q *Local) Run(ctx context.Context) error {
+	if err := q.interruptLeftovers(ctx); err != nil {
+		return err
+	}
+	for {
+		j := q.next()
+		if j == nil {
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-q.wake:
+				continue
+			}
+		}
+		st := q.runJob(ctx, j, nil)
+		if st.State != importer.Failed {
+			// Only a failed import's problems workbook needs the upload.
+			q.removeFile(j.path)
+		}
+		q.finish(j, st)
+		q.mu.Lock()
+		q.publishAhead()
+		q.mu.Unlock()
+	}
+}
+
+func (q *Local) interruptLeftovers(ctx context.Context) error {
+	left, err := q.store.StatusesIn(ctx, importer.Queued, importer.Running)
+	if err != nil {
+		return fmt.Errorf("find unfinished imports: %w", err)
+	}
+	for _, st := range left {
+		if err := q.store.SaveStatus(ctx, st.EndedOutside(importer.Interrupted, interruptedMessage, time.Now())); err != nil {
+			return err
+		}
+		q.log.Info("import interrupted by a restart", "import", st.ID)
+	}
+	return nil
+}
+
+// next takes the oldest queued import, or nil.
+func (q *Local) next() *job {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if len(q.queue) == 0 {
+		return nil
+	}
+	j := q.queue[0]
+	q.queue = q.queue[1:]
+	q.publishAhead()
+	return j
+}
+
+func (q *Local) uploadPath(id string) string { return filepath.Join(q.uploads, id+".xlsx") }
+
+// Submit queues an import of the workbook at path, which the queue takes
+// over (it moves or removes the file). An upload that cannot be read as a
+// workbook is refused with an importer.Error and nothing is queued.
+func (q *Local) Submit(ctx context.Context, fileName, path string) (string, error) {
+	if err := importer.Check(path); err != nil {
+		os.Remove(path)
+		return "", err
+	}
+	id := rand.Text()
+	kept := q.uploadPath(id)
+	if err := os.Rename(path, kept); err != nil {
+		os.Remove(path)
+		return "", fmt.Errorf("keep upload: %w", err)
+	}
+	st := importer.NewStatus(id, fileName, time.Now())
+	if err := q.store.SaveStatus(ctx, st); err != nil {
+		os.Remove(kept)
+		return "", err
+	}
+	q.mu.Lock()
+	j := &job{status: st, path: kept, subs: map[*Subscription]struct{}{}}
+	q.live[id] = j
+	q.queue = append(q.queue, j)
+	q.publishAhead()
+	q.mu.Unlock()
+	q.signal()
+	return id, nil
+}
+
+// publishAhead tells each queued import how many are before it. The
+// caller holds q.mu.
+func (q *Local) publishAhead() {
+	running := 0
+	for _, j := range q.live {
+		if j.status.State == importer.Running {
+			running = 1
+		}
+	}
+	for i, j := range q.queue {
+		if j.status.Ahead != i+running {
+			j.status.Ahead = i + running
+			j.notify()
+		}
+	}
+}
+
+// Status returns the current status of an import.
+func (q *Local) Status(ctx context.Context, id string) (importer.Status, error) {
+	if st, ok := q.liveStatus(id); ok {
+		return st, nil
+	}
+	return q.store.Status(ctx, id)
+}
+
+// Subscribe follows an import. For an import that has ended, the
+// subscription is already closed and holds the final status.
+func (q *Local) Subscribe(ctx context.Context, id string) (*Subscription, error) {
+	if s, ok := q.attach(id); ok {
+		return s, nil
+	}
+	st, err := q.store.Status(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if st.State.Final() {
+		return ended(st), nil
+	}
+	// Left unfinished by a process that stopped, until Run marks it
+	// interrupted, or written by another process on the same file.
+	return q.follow(ctx, st, q.Status, time.Second), nil
+}
+
+// Upload returns the path of the kept upload of a failed import, and what
+// to call when done with it.
+func (q *Local) Upload(ctx context.Context, id string) (path string, done func(), err error) {
+	if strings.ContainsAny(id, `/\.`) {
+		return "", nil, importer.ErrNotFound
+	}
+	p := q.uploadPath(id)
+	if _, err := os.Stat(p); err != nil {
+		return "", nil, importer.ErrNotFound
+	}
+	return p, func() {}, nil
+}
+
+// Cancel stops a queued or running import; nothing of it is written. It
+// does nothing to an import that has ended.
+func (q *Local) Cancel(ctx context.Context, id string) error {
+	q.mu.Lock()
+	j, ok := q.live[id]
+	if !ok {
+		q.mu.Unlock()
+		_, err := q.store.Status(ctx, id)
+		return err
+	}
+	if j.status.State == importer.Running {
+		j.cancel()
+		q.mu.Unlock()
+		return nil
+	}
+	// Still queued: it ends here, without running.
+	for i, w := range q.queue {
+		if w == j {
+			q.queue = append(q.queue[:i], q.queue[i+1:]...)
+			break
+		}
+	}
+	st := j.status.EndedOutside(importer.Cancelled, cancelledWhileQueued, time.Now())
+	q.mu.Unlock()
+	if err := q.store.SaveStatus(ctx, st); err != nil {
+		return err
+	}
+	q.removeFile(j.path)
+	q.finish(j, st)
+	q.mu.Lock()
+	q.publishAhead()
+	q.mu.Unlock()
+	return nil
+}

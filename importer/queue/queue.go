@@ -1,0 +1,164 @@
+// Package queue runs imports one at a time per database and tells their
+// subscribers how they go. Local is the queue of one process (SQLite):
+// its waiting imports and their uploads live in the process and on its
+// disk. Shared is the queue that several instances keep in one PostgreSQL
+// database. Both run an import the same way (this file) and fan its
+// snapshots out the same way (broker.go).
+package queue
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"runtime"
+	"sync"
+	"time"
+
+	"roster/importer"
+	"roster/importer/store"
+)
+
+const (
+	interruptedMessage   = "The server stopped during this import; nothing was saved. Upload the workbook again."
+	cancelledWhileQueued = "The import was cancelled before it started; nothing was saved."
+)
+
+// core is what both queues share: the imports this process is running or
+// holding, with their subscribers.
+type core struct {
+	store *store.Store
+	log   *slog.Logger
+
+	mu   sync.Mutex
+	live map[string]*job // imports this process holds, by id
+	wake chan struct{}   // a new import may be waiting
+}
+
+// job is an import this process holds.
+type job struct {
+	status importer.Status
+	path   string             // the upload, a file of this process
+	cancel context.CancelFunc // set while it runs
+	subs   map[*Subscription]struct{}
+}
+
+func newCore(st *store.Store, log *slog.Logger) core {
+	return core{store: st, log: log, live: map[string]*job{}, wake: make(chan struct{}, 1)}
+}
+
+func (c *core) signal() {
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+// liveStatus is the status of an import this process holds.
+func (c *core) liveStatus(id string) (importer.Status, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if j, ok := c.live[id]; ok {
+		return j.status.Clone(), true
+	}
+	return importer.Status{}, false
+}
+
+// History returns the latest imports, newest first, each as it stands.
+func (c *core) History(ctx context.Context, limit int) ([]importer.Status, error) {
+	list, err := c.store.Statuses(ctx, limit)
+	if err != nil {
+		return nil, err
+	}
+	for i, st := range list {
+		if live, ok := c.liveStatus(st.ID); ok {
+			list[i] = live
+		}
+	}
+	return list, nil
+}
+
+// Problems returns the first perSheet problems of each sheet of an import
+// (all when perSheet is 0) and how many there are in all.
+func (c *core) Problems(ctx context.Context, id string, perSheet int) ([]importer.Problem, int, error) {
+	return c.store.Problems(ctx, id, perSheet)
+}
+
+// runJob runs an import that this process holds, saves how it ended and
+// returns that; the caller then lets go of the job with finish. beat,
+// when set, runs beside the import until it ends (Shared's heartbeat).
+func (c *core) runJob(server context.Context, j *job, beat func(ctx context.Context, j *job, cancel context.CancelFunc) (stop func())) importer.Status {
+	ctx, cancel := context.WithCancel(server)
+	defer cancel()
+	c.mu.Lock()
+	if j.status.State != importer.Queued { // cancelled while it waited
+		st := j.status
+		c.mu.Unlock()
+		return st
+	}
+	j.cancel = cancel
+	j.status.State = importer.Running
+	j.status.Ahead = 0
+	start := j.status.Clone()
+	c.mu.Unlock()
+
+	if err := c.store.SaveStatus(ctx, start); err != nil {
+		c.log.Error("save import", "import", start.ID, "err", err)
+	}
+	stopBeating := func() {}
+	if beat != nil {
+		stopBeating = beat(ctx, j, cancel)
+	}
+	res, err := importer.Import(ctx, c.store, j.path, start, func(st importer.Status) {
+		if st.State.Final() {
+			// Told to everyone only once it is saved with its problems
+			// (in finish), so nobody sees an end without its problems.
+			return
+		}
+		c.mu.Lock()
+		j.status = st
+		j.notify()
+		c.mu.Unlock()
+		// The subscribers just woken wait on this goroutine's processor;
+		// without a yield they would run only when the scheduler preempts
+		// the import, up to 10 ms later, since both cores are busy with it.
+		runtime.Gosched()
+	})
+	stopBeating()
+	if err != nil {
+		c.log.Error("import failed", "import", start.ID, "err", err)
+	}
+	if server.Err() != nil && res.Status.State == importer.Cancelled {
+		// Stopped by the server shutting down, not by a user.
+		res.Status.State = importer.Interrupted
+		res.Status.Error = interruptedMessage
+	}
+	// Saved with a context of its own: a server shutting down still
+	// records how its imports ended.
+	saveCtx, done := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer done()
+	if err := c.store.AddProblems(saveCtx, start.ID, res.Problems); err != nil {
+		c.log.Error("save problems", "import", start.ID, "err", err)
+	}
+	if err := c.store.SaveStatus(saveCtx, res.Status); err != nil {
+		c.log.Error("save import", "import", start.ID, "err", err)
+	}
+	return res.Status
+}
+
+// finish ends the live life of an import: its subscribers get the final
+// status and this process forgets it.
+func (c *core) finish(j *job, st importer.Status) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	j.status = st
+	j.notify()
+	delete(c.live, st.ID)
+}
+
+// removeFile removes a file the queue no longer needs, saying so in the
+// log when it cannot.
+func (c *core) removeFile(path string) {
+	if err := os.Remove(path); err != nil && !os.IsNotExist(err) {
+		c.log.Warn("remove upload", "path", path, "err", err)
+	}
+}

@@ -1,0 +1,282 @@
+package queue
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"roster/importer"
+	"roster/importer/store"
+)
+
+// Shared is the queue that several instances keep in one PostgreSQL
+// database, so that they behave as one product: the uploads and the queue
+// live in the database; whichever instance holds the database's import
+// lock claims the oldest queued import and runs it, saving its progress
+// every Beat as a sign of life; any instance answers for any import from
+// the database, asks the running instance to cancel through it, and marks
+// interrupted an import whose instance has shown no life for Stale.
+type Shared struct {
+	core
+	scratch string // where this instance copies an upload it needs as a file
+	owner   string // this instance, as the database knows it
+	// Beat is how often the instance running an import shows, with its
+	// progress, that it is alive; an import whose instance has not for
+	// Stale is interrupted by any other. Set them before Run.
+	Beat, Stale time.Duration
+}
+
+// NewShared returns this instance's part of the queue of a shared
+// database; dir holds the copies of uploads it works on.
+func NewShared(st *store.Store, dir string, log *slog.Logger) (*Shared, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("create upload directory: %w", err)
+	}
+	return &Shared{
+		core: newCore(st, log), scratch: dir, owner: rand.Text(),
+		Beat: time.Second, Stale: 30 * time.Second,
+	}, nil
+}
+
+// Run runs queued imports of the whole database, one at a time across
+// instances, until ctx ends.
+func (q *Shared) Run(ctx context.Context) error {
+	tick := time.NewTicker(q.Beat)
+	defer tick.Stop()
+	var swept time.Time
+	for {
+		if time.Since(swept) >= q.Stale/3 {
+			q.sweep(ctx)
+			swept = time.Now()
+		}
+		if q.runNext(ctx) {
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-q.wake:
+		case <-tick.C:
+		}
+	}
+}
+
+// runNext runs the oldest queued import if this instance can take the
+// import lock; it reports whether it ran one.
+func (q *Shared) runNext(ctx context.Context) bool {
+	unlock, ok, err := q.store.TryLock(ctx)
+	if err != nil && ctx.Err() == nil {
+		q.log.Error("take the import lock", "err", err)
+	}
+	if !ok {
+		return false
+	}
+	defer unlock()
+	st, ok, err := q.store.Claim(ctx, q.owner, time.Now())
+	if err != nil && ctx.Err() == nil {
+		q.log.Error("claim an import", "err", err)
+	}
+	if !ok {
+		return false
+	}
+	st.State, st.Ahead = importer.Queued, 0 // runJob starts it
+	path, done, err := q.Upload(ctx, st.ID)
+	if err != nil {
+		q.log.Error("fetch upload", "import", st.ID, "err", err)
+		st.State, st.Error, st.Finished = importer.Failed, "The uploaded file could not be found; upload it again.", time.Now()
+		if err := q.store.SaveStatus(context.WithoutCancel(ctx), st); err != nil {
+			q.log.Error("save import", "import", st.ID, "err", err)
+		}
+		return true
+	}
+	defer done()
+	j := &job{status: st, path: path, subs: map[*Subscription]struct{}{}}
+	q.mu.Lock()
+	q.live[st.ID] = j
+	q.mu.Unlock()
+	end := q.runJob(ctx, j, q.beat)
+	if end.State != importer.Failed {
+		// Only a failed import's problems workbook needs the upload.
+		q.forgetUpload(context.WithoutCancel(ctx), st.ID)
+	}
+	q.finish(j, end)
+	return true
+}
+
+// Submit keeps the upload in the database, then queues its import for
+// any instance to run. An upload that cannot be read as a workbook is
+// refused with an importer.Error and nothing is queued.
+func (q *Shared) Submit(ctx context.Context, fileName, path string) (string, error) {
+	defer os.Remove(path)
+	if err := importer.Check(path); err != nil {
+		return "", err
+	}
+	id := rand.Text()
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	if err := q.store.SaveUpload(ctx, id, f); err != nil {
+		return "", err
+	}
+	if err := q.store.SaveStatus(ctx, importer.NewStatus(id, fileName, time.Now())); err != nil {
+		q.forgetUpload(context.WithoutCancel(ctx), id)
+		return "", err
+	}
+	q.signal()
+	return id, nil
+}
+
+// Status returns the current status of an import, wherever it runs.
+func (q *Shared) Status(ctx context.Context, id string) (importer.Status, error) {
+	if st, ok := q.liveStatus(id); ok {
+		return st, nil
+	}
+	st, err := q.store.Status(ctx, id)
+	if err != nil {
+		return importer.Status{}, err
+	}
+	if st.State == importer.Queued {
+		if st.Ahead, err = q.store.Ahead(ctx, st.Created); err != nil {
+			return importer.Status{}, err
+		}
+	}
+	return st, nil
+}
+
+// Upload writes a kept upload to a file of this instance, and returns its
+// path and what to call when done with it.
+func (q *Shared) Upload(ctx context.Context, id string) (path string, done func(), err error) {
+	f, err := os.CreateTemp(q.scratch, "upload-*.xlsx")
+	if err != nil {
+		return "", nil, err
+	}
+	done = func() { q.removeFile(f.Name()) }
+	err = q.store.CopyUpload(ctx, id, f)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		done()
+		return "", nil, err
+	}
+	return filepath.Clean(f.Name()), done, nil
+}
+
+// forgetUpload removes an upload that no workbook will need again.
+func (q *Shared) forgetUpload(ctx context.Context, id string) {
+	if err := q.store.DeleteUpload(ctx, id); err != nil {
+		q.log.Error("delete upload", "import", id, "err", err)
+	}
+}
+
+// beat saves, every Beat while the import runs, its latest status as a
+// sign of life, and cancels it when another instance asked. The returned
+// func stops it, and returns once it has stopped, so that no beat lands
+// after the final status.
+func (q *Shared) beat(ctx context.Context, j *job, cancel context.CancelFunc) (stop func()) {
+	quit := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		tick := time.NewTicker(q.Beat)
+		defer tick.Stop()
+		for {
+			select {
+			case <-quit:
+				return
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+			q.mu.Lock()
+			st := j.status.Clone()
+			q.mu.Unlock()
+			asked, err := q.store.Beat(ctx, st, q.owner, time.Now())
+			if err != nil && ctx.Err() == nil {
+				q.log.Error("heartbeat", "import", st.ID, "err", err)
+			}
+			if asked {
+				cancel()
+			}
+		}
+	})
+	return func() {
+		close(quit)
+		wg.Wait()
+	}
+}
+
+// Cancel stops a queued or running import, wherever it runs: a queued
+// one at once, a running one by asking its instance. It does nothing to
+// an import that has ended.
+func (q *Shared) Cancel(ctx context.Context, id string) error {
+	q.mu.Lock()
+	if j, ok := q.live[id]; ok && j.cancel != nil {
+		j.cancel()
+		q.mu.Unlock()
+		return nil
+	}
+	q.mu.Unlock()
+	st, err := q.store.Status(ctx, id)
+	if err != nil || st.State.Final() {
+		return err
+	}
+	if st.State == importer.Queued {
+		ok, err := q.store.SaveStatusIf(ctx, st.EndedOutside(importer.Cancelled, cancelledWhileQueued, time.Now()), importer.Queued)
+		if err != nil {
+			return err
+		}
+		if ok {
+			q.forgetUpload(ctx, id)
+			return nil
+		}
+		// Claimed in the meantime: ask its instance, as for a running one.
+	}
+	return q.store.RequestCancel(ctx, id)
+}
+
+// sweep marks interrupted the imports whose instance has shown no sign of
+// life for Stale: it died, and nothing of them was written.
+func (q *Shared) sweep(ctx context.Context) {
+	stale, err := q.store.Stale(ctx, time.Now().Add(-q.Stale))
+	if err != nil {
+		if ctx.Err() == nil {
+			q.log.Error("find stale imports", "err", err)
+		}
+		return
+	}
+	for _, st := range stale {
+		ok, err := q.store.SaveStatusIf(ctx, st.EndedOutside(importer.Interrupted, interruptedMessage, time.Now()), importer.Running)
+		if err != nil {
+			q.log.Error("interrupt import", "import", st.ID, "err", err)
+			continue
+		}
+		if ok {
+			q.log.Info("import interrupted: its instance stopped answering", "import", st.ID)
+			q.forgetUpload(ctx, st.ID)
+		}
+	}
+}
+
+// Subscribe follows an import, wherever it runs. For an import that has
+// ended, the subscription is already closed and holds the final status.
+func (q *Shared) Subscribe(ctx context.Context, id string) (*Subscription, error) {
+	if s, ok := q.attach(id); ok {
+		return s, nil
+	}
+	st, err := q.Status(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if st.State.Final() {
+		return ended(st), nil
+	}
+	// Another instance runs it, or this one has yet to claim it.
+	return q.follow(ctx, st, q.Status, q.Beat), nil
+}
