@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"flag"
 	"fmt"
@@ -73,7 +74,7 @@ func importFile(ctx context.Context, args []string, getenv func(string) string, 
 	defer st.Close()
 
 	p := &progress{w: stdout, last: map[importer.StepKey]time.Time{}}
-	status := importer.NewStatus("cli", filepath.Base(path), time.Now())
+	status := importer.NewStatus(rand.Text(), filepath.Base(path), time.Now())
 	res, err := importer.Import(ctx, st, path, status, p.report)
 	p.summary(res)
 	if err != nil && !errors.Is(err, context.Canceled) {

@@ -553,7 +553,7 @@ func TestBrowserWithoutJavaScriptTheImportPageRefreshesUntilTheImportEnds(t *tes
 	t.Cleanup(func() { st.Close() })
 	save := func(s importer.Status) {
 		t.Helper()
-		if err := st.SaveStatus(context.Background(), s); err != nil {
+		if _, err := st.SaveStatus(context.Background(), s); err != nil {
 			t.Fatal(err)
 		}
 	}

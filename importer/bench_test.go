@@ -2,6 +2,7 @@ package importer_test
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -65,7 +66,7 @@ func BenchmarkImport(b *testing.B) {
 					b.Fatal(err)
 				}
 				b.StartTimer()
-				res, err := importer.Import(context.Background(), st, path, importer.NewStatus("bench", "sample.xlsx", time.Now()), nil)
+				res, err := importer.Import(context.Background(), st, path, importer.NewStatus(rand.Text(), "sample.xlsx", time.Now()), nil)
 				if err != nil || res.Status.State != importer.Succeeded {
 					b.Fatalf("import: %v %s %s", err, res.Status.State, res.Status.Error)
 				}

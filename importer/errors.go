@@ -68,6 +68,11 @@ func ErrorMessage(err error) string {
 // ErrNotFound is returned for an import id nobody knows.
 var ErrNotFound = &Error{Code: CodeNotFound, Message: "There is no such import. Check the link, or start from the upload page."}
 
+// ErrEnded is returned when an import is to be saved but has already
+// ended: another instance declared it interrupted while this one was out
+// of touch. Nothing of it is saved.
+var ErrEnded = &Error{Code: CodeConflict, Message: "This import was stopped while its server was out of touch, and marked interrupted; nothing was saved. Upload the workbook again."}
+
 // unreadable says why a workbook cannot be imported at all, from the
 // reader's error.
 func unreadable(err error) *Error {

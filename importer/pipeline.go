@@ -9,6 +9,7 @@ package importer
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -42,8 +43,13 @@ type Tx interface {
 	// Dangling finds staged rows whose reference is neither staged nor saved.
 	Dangling(ctx context.Context, sh *Sheet, ref Ref) ([]Dangling, error)
 	// Merge saves the staged rows: new keys created, changed rows updated.
+	// It is called once every sheet has been staged and checked.
 	Merge(ctx context.Context, sh *Sheet) (created, updated int, err error)
-	Commit() error
+	// Commit makes what was merged visible together with the import's
+	// outcome, or nothing: ErrEnded when the import had been ended
+	// elsewhere meanwhile.
+	Commit(ctx context.Context, outcome Status) error
+	// Rollback abandons everything; after Commit it does nothing.
 	Rollback() error
 }
 
@@ -133,14 +139,19 @@ func Import(ctx context.Context, st Storage, path string, status Status, report 
 	r.publish()
 
 	err := r.importWorkbook(ctx, st, path)
+	if r.status.State == Succeeded && err == nil {
+		r.publish()
+		return Result{Status: r.status}, nil
+	}
 	r.status.Finished = r.now()
 	switch {
-	case err == nil && r.status.Problems == 0:
-		r.status.State = Succeeded
-	case err == nil:
+	case err == nil && r.status.Problems > 0:
 		r.status.State = Failed
 		r.status.Error = fmt.Sprintf("The workbook has %s %s; nothing was saved. Fix the cells listed and upload it again.",
 			humanize.Comma(int64(r.status.Problems)), english.PluralWord(r.status.Problems, "problem", "problems"))
+	case errors.Is(err, ErrEnded):
+		r.status.State = Interrupted
+		r.status.Error = ErrorMessage(err)
 	case ctx.Err() != nil:
 		// Whatever the error says (the database may report the interrupted
 		// statement rather than the context), the import was stopped.
@@ -168,7 +179,7 @@ func (r *run) endSteps() {
 	}
 	for i := range r.status.Steps {
 		s := &r.status.Steps[i]
-		s.Created, s.Updated, s.Unchanged = 0, 0, 0
+		s.Created, s.Updated, s.Unchanged, s.Phase = 0, 0, 0, ""
 		if s.State.Final() {
 			continue
 		}
@@ -292,15 +303,55 @@ func (r *run) importWorkbook(ctx context.Context, st Storage, path string) error
 		}
 	}
 	if r.status.Problems > 0 {
+		r.settleChecked()
 		return nil // the deferred rollback undoes everything
+	}
+	return r.save(ctx, tx)
+}
+
+// save merges every checked sheet, in step order, and commits them with
+// the import's outcome. Everything before it only read the database, so
+// that SQLite's single writer is held for this alone.
+func (r *run) save(ctx context.Context, tx Tx) error {
+	for _, sh := range Sheets {
+		s := r.step(sh.Step)
+		if s.State != StepRunning {
+			continue // skipped
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		s.Phase = PhaseSaving
+		r.publish()
+		created, updated, err := tx.Merge(ctx, sh)
+		if err != nil {
+			return err
+		}
+		s.Created, s.Updated, s.Unchanged = created, updated, s.Rows-created-updated
+		s.State, s.Phase, s.Finished = StepDone, "", r.now()
+		r.publish()
 	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
+	r.status.State, r.status.Finished = Succeeded, r.now()
+	if err := tx.Commit(ctx, r.status); err != nil {
+		r.status.State = Running // not saved: Import says how it ended
+		return err
 	}
 	return nil
+}
+
+// settleChecked ends, once the import has failed, the steps whose sheets
+// had nothing wrong: they are done, and nothing of them was written.
+func (r *run) settleChecked() {
+	for i := range r.status.Steps {
+		s := &r.status.Steps[i]
+		if s.State == StepRunning && s.Phase == PhaseChecked {
+			s.State, s.Phase, s.Finished = StepDone, "", r.now()
+		}
+	}
+	r.publish()
 }
 
 // matchSheets finds the workbook's sheet for each step and warns about the
@@ -331,11 +382,11 @@ func (r *run) matchSheets(wb *xlsx.Workbook) map[StepKey]string {
 }
 
 // importSheet stages the rows of one sheet as the reader hands them over,
-// then checks them across rows and, while nothing is wrong anywhere,
-// merges them.
+// then checks them across rows. A sheet with nothing wrong stays running
+// until save.
 func (r *run) importSheet(ctx context.Context, tx Tx, sh *Sheet, name string, pieces <-chan piece) error {
 	s := r.step(sh.Step)
-	s.State = StepRunning
+	s.State, s.Phase = StepRunning, PhaseReading
 	s.Started = r.now()
 	start, ok := <-pieces
 	if !ok {
@@ -368,21 +419,16 @@ func (r *run) importSheet(ctx context.Context, tx Tx, sh *Sheet, name string, pi
 		return err
 	}
 	s.Total = s.Rows
+	s.Phase = PhaseChecking
+	r.publish()
 
 	if err := r.checkSheet(ctx, tx, sh, name); err != nil {
 		return err
 	}
-	if r.status.Problems == 0 {
-		created, updated, err := tx.Merge(ctx, sh)
-		if err != nil {
-			return err
-		}
-		s.Created, s.Updated, s.Unchanged = created, updated, s.Rows-created-updated
-	}
-	s.Finished = r.now()
-	s.State = StepDone
 	if s.Problems > 0 {
-		s.State = StepFailed
+		s.State, s.Phase, s.Finished = StepFailed, "", r.now()
+	} else {
+		s.Phase = PhaseChecked
 	}
 	r.publish()
 	return nil

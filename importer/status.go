@@ -34,6 +34,18 @@ func (s StepState) Final() bool {
 	return s == StepDone || s == StepFailed || s == StepSkipped || s == StepCancelled
 }
 
+// Phase is what a running step is doing. Every sheet is read and checked
+// before any is saved, so a step whose sheet has been checked waits,
+// still running, until the saving comes to it.
+type Phase string
+
+const (
+	PhaseReading  Phase = "reading"  // its rows are read and checked cell by cell
+	PhaseChecking Phase = "checking" // its rows are checked against each other and the saved data
+	PhaseChecked  Phase = "checked"  // nothing wrong; waiting for the other sheets before saving
+	PhaseSaving   Phase = "saving"   // its rows are being saved
+)
+
 // State is where a whole import is.
 type State string
 
@@ -61,6 +73,7 @@ type Step struct {
 	Updated   int       `json:"updated"`
 	Unchanged int       `json:"unchanged"`
 	Problems  int       `json:"problems"`
+	Phase     Phase     `json:"phase,omitempty"` // what a running step is doing
 	Started   time.Time `json:"started,omitzero"`
 	Finished  time.Time `json:"finished,omitzero"`
 }

@@ -20,6 +20,7 @@ type Local struct {
 	core
 	uploads string
 	queue   []*job // waiting, oldest first; guarded by mu
+	current *job   // taken from the queue to run; guarded by mu
 }
 
 // NewLocal returns the queue of a process that keeps uploads in dir.
@@ -46,13 +47,15 @@ func (q *Local) Run(ctx context.Context) error {
 				continue
 			}
 		}
-		st := q.runJob(ctx, j, nil)
-		if st.State != importer.Failed {
-			// Only a failed import's problems workbook needs the upload.
-			q.removeFile(j.path)
+		if st, ran := q.runJob(ctx, j, nil); ran {
+			if st.State != importer.Failed {
+				// Only a failed import's problems workbook needs the upload.
+				q.removeFile(j.path)
+			}
+			q.finish(j, st)
 		}
-		q.finish(j, st)
 		q.mu.Lock()
+		q.current = nil
 		q.publishAhead()
 		q.mu.Unlock()
 	}
@@ -64,7 +67,10 @@ func (q *Local) interruptLeftovers(ctx context.Context) error {
 		return fmt.Errorf("find unfinished imports: %w", err)
 	}
 	for _, st := range left {
-		if err := q.store.SaveStatus(ctx, st.EndedOutside(importer.Interrupted, interruptedMessage, time.Now())); err != nil {
+		if _, held := q.liveStatus(st.ID); held {
+			continue // queued here before Run started
+		}
+		if _, err := q.store.SaveStatus(ctx, st.EndedOutside(importer.Interrupted, interruptedMessage, time.Now())); err != nil {
 			return err
 		}
 		q.log.Info("import interrupted by a restart", "import", st.ID)
@@ -81,6 +87,7 @@ func (q *Local) next() *job {
 	}
 	j := q.queue[0]
 	q.queue = q.queue[1:]
+	q.current = j
 	q.publishAhead()
 	return j
 }
@@ -102,10 +109,15 @@ func (q *Local) Submit(ctx context.Context, fileName, path string) (string, erro
 		return "", fmt.Errorf("keep upload: %w", err)
 	}
 	st := importer.NewStatus(id, fileName, time.Now())
-	if err := q.store.SaveStatus(ctx, st); err != nil {
-		os.Remove(kept)
-		return "", err
+	// While an import is saving its rows, SQLite's one writer is taken and
+	// this save would wait: the upload is answered at once all the same,
+	// since this process answers for the queued import from memory, and
+	// the record is written when the import starts.
+	saveCtx, cancel := context.WithTimeout(ctx, time.Second)
+	if _, err := q.store.SaveStatus(saveCtx, st); err != nil {
+		q.log.Warn("record a queued import; it is recorded when it starts", "import", id, "err", err)
 	}
+	cancel()
 	q.mu.Lock()
 	j := &job{status: st, path: kept, subs: map[*Subscription]struct{}{}}
 	q.live[id] = j
@@ -120,10 +132,8 @@ func (q *Local) Submit(ctx context.Context, fileName, path string) (string, erro
 // caller holds q.mu.
 func (q *Local) publishAhead() {
 	running := 0
-	for _, j := range q.live {
-		if j.status.State == importer.Running {
-			running = 1
-		}
+	if q.current != nil {
+		running = 1 // the one taken to run counts, started or about to
 	}
 	for i, j := range q.queue {
 		if j.status.Ahead != i+running {
@@ -187,7 +197,9 @@ func (q *Local) Cancel(ctx context.Context, id string) error {
 		q.mu.Unlock()
 		return nil
 	}
-	// Still queued: it ends here, without running.
+	// Still queued (or taken to run and not yet started, which then sees
+	// it has ended): it ends here, without running, before the lock is
+	// let go.
 	for i, w := range q.queue {
 		if w == j {
 			q.queue = append(q.queue[:i], q.queue[i+1:]...)
@@ -195,14 +207,15 @@ func (q *Local) Cancel(ctx context.Context, id string) error {
 		}
 	}
 	st := j.status.EndedOutside(importer.Cancelled, cancelledWhileQueued, time.Now())
-	q.mu.Unlock()
-	if err := q.store.SaveStatus(ctx, st); err != nil {
-		return err
-	}
-	q.removeFile(j.path)
-	q.finish(j, st)
-	q.mu.Lock()
+	j.status = st
+	j.notify()
 	q.publishAhead()
 	q.mu.Unlock()
+	q.removeFile(j.path)
+	// Saved in the background, trying again until it is: the user has been
+	// told, and this process answers for the import until then.
+	go func() {
+		q.finish(j, q.saveEnd(context.Background(), importer.Result{Status: st}))
+	}()
 	return nil
 }

@@ -84,16 +84,18 @@ func (c *core) Problems(ctx context.Context, id string, perSheet int) ([]importe
 }
 
 // runJob runs an import that this process holds, saves how it ended and
-// returns that; the caller then lets go of the job with finish. beat,
-// when set, runs beside the import until it ends (Shared's heartbeat).
-func (c *core) runJob(server context.Context, j *job, beat func(ctx context.Context, j *job, cancel context.CancelFunc) (stop func())) importer.Status {
+// returns that; the caller then lets go of the job with finish. ran is
+// false when the import had been cancelled before it could start: Cancel
+// then saves it and lets go of it. beat, when set, runs beside the import
+// until it ends (Shared's heartbeat).
+func (c *core) runJob(server context.Context, j *job, beat func(ctx context.Context, j *job, cancel context.CancelFunc) (stop func())) (end importer.Status, ran bool) {
 	ctx, cancel := context.WithCancel(server)
 	defer cancel()
 	c.mu.Lock()
-	if j.status.State != importer.Queued { // cancelled while it waited
+	if j.status.State != importer.Queued {
 		st := j.status
 		c.mu.Unlock()
-		return st
+		return st, false
 	}
 	j.cancel = cancel
 	j.status.State = importer.Running
@@ -101,8 +103,10 @@ func (c *core) runJob(server context.Context, j *job, beat func(ctx context.Cont
 	start := j.status.Clone()
 	c.mu.Unlock()
 
-	if err := c.store.SaveStatus(ctx, start); err != nil {
-		c.log.Error("save import", "import", start.ID, "err", err)
+	if _, err := c.store.SaveStatus(ctx, start); err != nil {
+		// Not fatal: the import's outcome is saved at its end, with a
+		// retry, and the process answers for it from memory meanwhile.
+		c.log.Warn("save import start", "import", start.ID, "err", err)
 	}
 	stopBeating := func() {}
 	if beat != nil {
@@ -132,17 +136,46 @@ func (c *core) runJob(server context.Context, j *job, beat func(ctx context.Cont
 		res.Status.State = importer.Interrupted
 		res.Status.Error = interruptedMessage
 	}
-	// Saved with a context of its own: a server shutting down still
-	// records how its imports ended.
-	saveCtx, done := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer done()
-	if err := c.store.AddProblems(saveCtx, start.ID, res.Problems); err != nil {
-		c.log.Error("save problems", "import", start.ID, "err", err)
+	return c.saveEnd(server, res), true
+}
+
+// saveEnd records how an import ended, with its problems, trying again
+// until it is saved: every import must reach an end state in the
+// database, whatever fails on the way (a busy or unreachable database).
+// The job stays live meanwhile, so its pages show the end from memory.
+// It returns the end as recorded: the database's, when another instance
+// had already ended the import. A succeeded import was recorded with its
+// data, in the same transaction.
+func (c *core) saveEnd(server context.Context, res importer.Result) importer.Status {
+	st := res.Status
+	if st.State == importer.Succeeded {
+		return st
 	}
-	if err := c.store.SaveStatus(saveCtx, res.Status); err != nil {
-		c.log.Error("save import", "import", start.ID, "err", err)
+	wait := 100 * time.Millisecond
+	for {
+		// A context of its own: a server shutting down still records how
+		// its imports ended.
+		ctx, done := context.WithTimeout(context.WithoutCancel(server), 30*time.Second)
+		ok, err := c.store.SaveEnd(ctx, st, res.Problems)
+		if err == nil && !ok {
+			if saved, err := c.store.Status(ctx, st.ID); err == nil {
+				st = saved
+			}
+		}
+		done()
+		if err == nil {
+			return st
+		}
+		c.log.Error("save the end of an import; trying again", "import", st.ID, "in", wait, "err", err)
+		select {
+		case <-server.Done():
+			// A restart marks it interrupted, which is true: nothing of
+			// it was written.
+			return st
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 30*time.Second)
 	}
-	return res.Status
 }
 
 // finish ends the live life of an import: its subscribers get the final

@@ -89,7 +89,7 @@ func (q *Shared) runNext(ctx context.Context) bool {
 	if err != nil {
 		q.log.Error("fetch upload", "import", st.ID, "err", err)
 		st.State, st.Error, st.Finished = importer.Failed, "The uploaded file could not be found; upload it again.", time.Now()
-		if err := q.store.SaveStatus(context.WithoutCancel(ctx), st); err != nil {
+		if _, err := q.store.SaveStatus(context.WithoutCancel(ctx), st); err != nil {
 			q.log.Error("save import", "import", st.ID, "err", err)
 		}
 		return true
@@ -99,7 +99,7 @@ func (q *Shared) runNext(ctx context.Context) bool {
 	q.mu.Lock()
 	q.live[st.ID] = j
 	q.mu.Unlock()
-	end := q.runJob(ctx, j, q.beat)
+	end, _ := q.runJob(ctx, j, q.beat) // in Shared a claimed import is cancelled through its instance
 	if end.State != importer.Failed {
 		// Only a failed import's problems workbook needs the upload.
 		q.forgetUpload(context.WithoutCancel(ctx), st.ID)
@@ -125,7 +125,7 @@ func (q *Shared) Submit(ctx context.Context, fileName, path string) (string, err
 	if err := q.store.SaveUpload(ctx, id, f); err != nil {
 		return "", err
 	}
-	if err := q.store.SaveStatus(ctx, importer.NewStatus(id, fileName, time.Now())); err != nil {
+	if _, err := q.store.SaveStatus(ctx, importer.NewStatus(id, fileName, time.Now())); err != nil {
 		q.forgetUpload(context.WithoutCancel(ctx), id)
 		return "", err
 	}

@@ -16,20 +16,52 @@ import (
 // choose by it and a change can be made only from a given state) and its
 // latest status as JSON, which the store keeps whole.
 
-// SaveStatus creates or replaces the record of an import.
-func (s *Store) SaveStatus(ctx context.Context, st importer.Status) error {
+// SaveStatus records the status of an import, unless the import has
+// already ended: an ended import never changes again (interrupted means
+// nothing was written, and stays so; a cancelled import cannot be brought
+// back by a late save). ok says whether it was recorded.
+func (s *Store) SaveStatus(ctx context.Context, st importer.Status) (ok bool, err error) {
+	return saveStatus(ctx, s.db, s.postgres, st)
+}
+
+// execer runs a statement: the database, or a transaction.
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+func saveStatus(ctx context.Context, db execer, postgres bool, st importer.Status) (bool, error) {
 	body, err := json.Marshal(st)
 	if err != nil {
-		return err
+		return false, err
 	}
-	_, err = s.db.ExecContext(ctx, s.rebind(`
+	res, err := db.ExecContext(ctx, rebind(postgres, `
 		INSERT INTO imports (id, file_name, state, created_at, status) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT (id) DO UPDATE SET state = excluded.state, status = excluded.status`),
+		ON CONFLICT (id) DO UPDATE SET state = excluded.state, status = excluded.status
+		WHERE imports.state IN ('queued', 'running')`),
 		st.ID, st.FileName, string(st.State), stamp(st.Created), string(body))
 	if err != nil {
-		return fmt.Errorf("save import %s: %w", st.ID, err)
+		return false, fmt.Errorf("save import %s: %w", st.ID, err)
 	}
-	return nil
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// SaveEnd records how an import ended, with its problems, in one
+// transaction, unless the import had already ended (ok is then false).
+// Saving again after a failure is safe: nothing of a failed try remains.
+func (s *Store) SaveEnd(ctx context.Context, st importer.Status, problems []importer.Problem) (ok bool, err error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return false, err
+	}
+	defer tx.Rollback()
+	if ok, err = saveStatus(ctx, tx, s.postgres, st); err != nil || !ok {
+		return ok, err
+	}
+	if err := addProblems(ctx, tx, s.postgres, st.ID, problems); err != nil {
+		return false, err
+	}
+	return true, tx.Commit()
 }
 
 // SaveStatusIf replaces the status of an import only while it is still
@@ -124,24 +156,32 @@ func (s *Store) AddProblems(ctx context.Context, id string, problems []importer.
 		return err
 	}
 	defer tx.Rollback()
+	if err := addProblems(ctx, tx, s.postgres, id, problems); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+func addProblems(ctx context.Context, tx *sql.Tx, postgres bool, id string, problems []importer.Problem) error {
 	const batch = 500
 	for start := 0; start < len(problems); start += batch {
 		end := min(start+batch, len(problems))
-		q := `INSERT INTO import_problems (import_id, seq, sheet, row_no, col, value, message) VALUES `
+		var q strings.Builder
+		q.WriteString(`INSERT INTO import_problems (import_id, seq, sheet, row_no, col, value, message) VALUES `)
 		args := make([]any, 0, (end-start)*7)
 		for i := start; i < end; i++ {
 			if i > start {
-				q += ", "
+				q.WriteString(", ")
 			}
-			q += "(?, ?, ?, ?, ?, ?, ?)"
+			q.WriteString("(?, ?, ?, ?, ?, ?, ?)")
 			p := problems[i]
 			args = append(args, id, i, p.Sheet, p.Row, p.Column, p.Value, p.Message)
 		}
-		if _, err := tx.ExecContext(ctx, s.rebind(q), args...); err != nil {
+		if _, err := tx.ExecContext(ctx, rebind(postgres, q.String()), args...); err != nil {
 			return fmt.Errorf("save problems: %w", err)
 		}
 	}
-	return tx.Commit()
+	return nil
 }
 
 // Problems returns the first perSheet problems of each sheet of an import

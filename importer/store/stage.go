@@ -41,52 +41,164 @@ func sqlType(k importer.Kind) string {
 
 func (t table) stage() string { return "stage_" + t.Name }
 
-// Tx is one import: every sheet is first staged in a temporary table of
-// the same transaction, checked there with SQL (duplicates, uniqueness,
-// references), and only then merged into the real table. Nothing is
-// visible to anyone else until Commit, and Rollback leaves the database as
-// it was.
+// Tx is one import: every sheet is first staged in a temporary table,
+// checked there with SQL (duplicates, uniqueness, references), and only
+// once every sheet has been checked merged into the real tables and
+// committed with the import's outcome. Nothing is visible to anyone else
+// until Commit, and Rollback leaves the database as it was.
+//
+// SQLite has one writer at a time, and every other write (a second upload
+// being queued, a cancel) waits for it. So on SQLite the staging and the
+// checks run in a transaction that writes only the connection's temporary
+// tables, and the write lock on the database is taken (BEGIN IMMEDIATE)
+// only for the merge: the lock is held for the merge and commit alone, not
+// for reading and checking the whole workbook. Company data changes only
+// by imports, one at a time per database, so what was checked is still
+// what is merged. On PostgreSQL, whose writers do not block each other
+// here, it is one transaction from start to end.
 type Tx struct {
-	tx       *sql.Tx
+	q        querier
+	conn     *sql.Conn // SQLite: the connection that holds the temporary tables
+	tx       *sql.Tx   // PostgreSQL: the transaction
 	postgres bool
+	merging  bool                 // SQLite: the write transaction has begun
 	inserts  map[string]*sql.Stmt // a full batch of staging rows, by table
+	done     bool
 }
 
-// BeginImport starts an import transaction and creates a staging table
-// for every sheet of the workbook.
+// querier is what a Tx runs its SQL on: the PostgreSQL transaction, or
+// the SQLite connection inside the transactions it begins itself.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	PrepareContext(ctx context.Context, query string) (*sql.Stmt, error)
+}
+
+// BeginImport starts an import and creates a staging table for every
+// sheet of the workbook.
 func (s *Store) BeginImport(ctx context.Context) (importer.Tx, error) {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, fmt.Errorf("begin import: %w", err)
+	t := &Tx{postgres: s.postgres, inserts: map[string]*sql.Stmt{}}
+	if s.postgres {
+		tx, err := s.db.BeginTx(ctx, nil)
+		if err != nil {
+			return nil, fmt.Errorf("begin import: %w", err)
+		}
+		t.tx, t.q = tx, tx
+	} else {
+		conn, err := s.db.Conn(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("begin import: %w", err)
+		}
+		t.conn, t.q = conn, conn
+		if _, err := conn.ExecContext(ctx, "BEGIN"); err != nil {
+			conn.Close()
+			return nil, fmt.Errorf("begin import: %w", err)
+		}
 	}
-	t := &Tx{tx: tx, postgres: s.postgres, inserts: map[string]*sql.Stmt{}}
 	for _, sh := range importer.Sheets {
-		tb := tableOf(sh)
-		cols := []string{"row_no INTEGER NOT NULL"}
-		for i, f := range tb.Fields {
-			cols = append(cols, f+" "+tb.Types[i])
-		}
-		suffix := ""
-		if s.postgres {
-			suffix = " ON COMMIT DROP"
-		} else if _, err := tx.ExecContext(ctx, "DROP TABLE IF EXISTS temp."+tb.stage()); err != nil {
-			tx.Rollback()
-			return nil, fmt.Errorf("drop staging table: %w", err)
-		}
-		q := fmt.Sprintf("CREATE TEMP TABLE %s (%s)%s", tb.stage(), strings.Join(cols, ", "), suffix)
-		if _, err := tx.ExecContext(ctx, q); err != nil {
-			tx.Rollback()
-			return nil, fmt.Errorf("create staging table: %w", err)
+		if err := t.createStage(ctx, tableOf(sh)); err != nil {
+			t.Rollback()
+			return nil, err
 		}
 	}
 	return t, nil
 }
 
-// Rollback abandons the import; nothing it did remains.
-func (t *Tx) Rollback() error { return t.tx.Rollback() }
+func (t *Tx) createStage(ctx context.Context, tb table) error {
+	cols := []string{"row_no INTEGER NOT NULL"}
+	for i, f := range tb.Fields {
+		cols = append(cols, f+" "+tb.Types[i])
+	}
+	suffix := " ON COMMIT DROP"
+	if !t.postgres {
+		suffix = "" // dropped by Rollback and Commit, before the connection goes back to the pool
+		if _, err := t.q.ExecContext(ctx, "DROP TABLE IF EXISTS temp."+tb.stage()); err != nil {
+			return fmt.Errorf("drop staging table: %w", err)
+		}
+	}
+	q := fmt.Sprintf("CREATE TEMP TABLE %s (%s)%s", tb.stage(), strings.Join(cols, ", "), suffix)
+	if _, err := t.q.ExecContext(ctx, q); err != nil {
+		return fmt.Errorf("create staging table: %w", err)
+	}
+	return nil
+}
 
-// Commit makes the import visible.
-func (t *Tx) Commit() error { return t.tx.Commit() }
+// beginMerge takes SQLite's write lock for the merge, after the staging
+// transaction (temporary tables only) has committed.
+func (t *Tx) beginMerge(ctx context.Context) error {
+	if t.postgres || t.merging {
+		return nil
+	}
+	if _, err := t.q.ExecContext(ctx, "COMMIT"); err != nil {
+		return fmt.Errorf("end staging: %w", err)
+	}
+	t.merging = true
+	if _, err := t.q.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		t.merging = false
+		return fmt.Errorf("begin writing: %w", err)
+	}
+	return nil
+}
+
+// Rollback abandons the import; nothing it did remains. It may be called
+// after Commit, and then does nothing.
+func (t *Tx) Rollback() error {
+	if t.done {
+		return nil
+	}
+	t.done = true
+	if t.postgres {
+		return t.tx.Rollback()
+	}
+	// A fresh context: the import's may be cancelled, and the connection
+	// must go back to the pool clean.
+	ctx := context.Background()
+	_, err := t.conn.ExecContext(ctx, "ROLLBACK")
+	t.dropStages(ctx)
+	t.conn.Close()
+	return err
+}
+
+func (t *Tx) dropStages(ctx context.Context) {
+	for _, stmt := range t.inserts {
+		stmt.Close()
+	}
+	for _, sh := range importer.Sheets {
+		t.conn.ExecContext(ctx, "DROP TABLE IF EXISTS temp."+tableOf(sh).stage())
+	}
+}
+
+// Commit records the import's outcome and makes the import visible, in
+// one transaction: an import is saved with its record or not at all. An
+// import that has already ended (another instance declared it
+// interrupted) is not saved: Commit then rolls back and returns
+// importer.ErrEnded.
+func (t *Tx) Commit(ctx context.Context, outcome importer.Status) error {
+	if err := t.beginMerge(ctx); err != nil {
+		return err
+	}
+	ok, err := saveStatus(ctx, t.q, t.postgres, outcome)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return importer.ErrEnded
+	}
+	if t.postgres {
+		t.done = true
+		for _, stmt := range t.inserts {
+			stmt.Close()
+		}
+		return t.tx.Commit()
+	}
+	if _, err := t.q.ExecContext(ctx, "COMMIT"); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	t.done = true
+	t.dropStages(context.WithoutCancel(ctx))
+	t.conn.Close()
+	return nil
+}
 
 // Stage adds rows to a table's staging table. Each row is the Excel row
 // number followed by one value per field; nil is NULL.
@@ -110,7 +222,7 @@ func (t *Tx) Stage(ctx context.Context, sh *importer.Sheet, rows [][]any) error 
 				_, err = stmt.ExecContext(ctx, args...)
 			}
 		} else {
-			_, err = t.tx.ExecContext(ctx, t.insertSQL(tb, end-start), args...)
+			_, err = t.q.ExecContext(ctx, t.insertSQL(tb, end-start), args...)
 		}
 		if err != nil {
 			return fmt.Errorf("stage %s: %w", tb.Name, err)
@@ -124,8 +236,8 @@ func (t *Tx) insert(ctx context.Context, tb table, n int) (*sql.Stmt, error) {
 	if stmt, ok := t.inserts[tb.Name]; ok {
 		return stmt, nil
 	}
-	// Closed with the transaction.
-	stmt, err := t.tx.PrepareContext(ctx, t.insertSQL(tb, n))
+	// Closed by Commit or Rollback.
+	stmt, err := t.q.PrepareContext(ctx, t.insertSQL(tb, n))
 	if err != nil {
 		return nil, err
 	}
@@ -152,7 +264,7 @@ func (t *Tx) insertSQL(tb table, n int) string {
 func (t *Tx) Index(ctx context.Context, sh *importer.Sheet, fields ...string) error {
 	tb := tableOf(sh)
 	name := tb.stage() + "_" + strings.Join(fields, "_")
-	_, err := t.tx.ExecContext(ctx, fmt.Sprintf("CREATE INDEX %s ON %s (%s)", name, tb.stage(), strings.Join(fields, ", ")))
+	_, err := t.q.ExecContext(ctx, fmt.Sprintf("CREATE INDEX %s ON %s (%s)", name, tb.stage(), strings.Join(fields, ", ")))
 	if err != nil {
 		return fmt.Errorf("index %s: %w", tb.stage(), err)
 	}
@@ -178,7 +290,7 @@ func (t *Tx) Repeats(ctx context.Context, sh *importer.Sheet, fields ...string) 
 		ORDER BY s.row_no`,
 		t.concat("s.", fields), tb.stage(), strings.Join(fields, ", "),
 		strings.Join(notNull, " AND "), strings.Join(on, " AND "))
-	rows, err := t.tx.QueryContext(ctx, q)
+	rows, err := t.q.QueryContext(ctx, q)
 	if err != nil {
 		return nil, fmt.Errorf("find repeats in %s: %w", tb.Name, err)
 	}
@@ -206,7 +318,7 @@ func (t *Tx) Taken(ctx context.Context, sh *importer.Sheet, field string) ([]imp
 		JOIN %[4]s d ON d.%[1]s = s.%[1]s AND d.%[2]s <> s.%[2]s
 		WHERE NOT EXISTS (SELECT 1 FROM %[3]s o WHERE o.%[2]s = d.%[2]s)
 		ORDER BY s.row_no`, field, key, tb.stage(), tb.Name)
-	rows, err := t.tx.QueryContext(ctx, q)
+	rows, err := t.q.QueryContext(ctx, q)
 	if err != nil {
 		return nil, fmt.Errorf("find taken %s in %s: %w", field, tb.Name, err)
 	}
@@ -237,7 +349,7 @@ func (t *Tx) Dangling(ctx context.Context, sh *importer.Sheet, ref importer.Ref)
 			WHERE NOT EXISTS (SELECT 1 FROM %[3]s r WHERE r.%[4]s = v.%[1]s)
 			  AND NOT EXISTS (SELECT 1 FROM %[5]s d WHERE d.%[4]s = v.%[1]s))
 		ORDER BY s.row_no`, field, tb.stage(), target.stage(), key, target.Name)
-	rows, err := t.tx.QueryContext(ctx, q)
+	rows, err := t.q.QueryContext(ctx, q)
 	if err != nil {
 		return nil, fmt.Errorf("check %s.%s: %w", tb.Name, field, err)
 	}
@@ -258,6 +370,9 @@ func (t *Tx) Dangling(ctx context.Context, sh *importer.Sheet, ref importer.Ref)
 // It returns how many rows were created and updated.
 func (t *Tx) Merge(ctx context.Context, sh *importer.Sheet) (created, updated int, err error) {
 	tb := tableOf(sh)
+	if err := t.beginMerge(ctx); err != nil {
+		return 0, 0, err
+	}
 	var keyMatch, differs, sets []string
 	for _, k := range tb.Key {
 		keyMatch = append(keyMatch, fmt.Sprintf("%s.%s = s.%s", tb.Name, k, k))
@@ -276,7 +391,7 @@ func (t *Tx) Merge(ctx context.Context, sh *importer.Sheet) (created, updated in
 		q := fmt.Sprintf(`UPDATE %s SET %s FROM %s s WHERE %s AND (%s)`,
 			tb.Name, strings.Join(sets, ", "), tb.stage(),
 			strings.Join(keyMatch, " AND "), strings.Join(differs, " OR "))
-		res, err := t.tx.ExecContext(ctx, q)
+		res, err := t.q.ExecContext(ctx, q)
 		if err != nil {
 			return 0, 0, fmt.Errorf("update %s: %w", tb.Name, err)
 		}
@@ -286,7 +401,7 @@ func (t *Tx) Merge(ctx context.Context, sh *importer.Sheet) (created, updated in
 	fields := strings.Join(tb.Fields, ", ")
 	q := fmt.Sprintf(`INSERT INTO %s (%s) SELECT %s FROM %s s WHERE NOT EXISTS (SELECT 1 FROM %s WHERE %s)`,
 		tb.Name, fields, "s."+strings.Join(tb.Fields, ", s."), tb.stage(), tb.Name, strings.Join(keyMatch, " AND "))
-	res, err := t.tx.ExecContext(ctx, q)
+	res, err := t.q.ExecContext(ctx, q)
 	if err != nil {
 		return 0, 0, fmt.Errorf("insert into %s: %w", tb.Name, err)
 	}
@@ -313,7 +428,7 @@ func (t *Tx) park(ctx context.Context, tb table) error {
 		q := fmt.Sprintf(`UPDATE %[1]s SET %[2]s = CAST(? AS TEXT) || %[3]s
 			WHERE EXISTS (SELECT 1 FROM %[4]s s WHERE %[5]s AND %[1]s.%[2]s %[6]s s.%[2]s)`,
 			tb.Name, f, t.concat(tb.Name+".", tb.Key), tb.stage(), strings.Join(keyMatch, " AND "), t.distinct())
-		if _, err := t.tx.ExecContext(ctx, rebind(t.postgres, q), parkPrefix); err != nil {
+		if _, err := t.q.ExecContext(ctx, rebind(t.postgres, q), parkPrefix); err != nil {
 			return fmt.Errorf("park %s.%s: %w", tb.Name, f, err)
 		}
 	}

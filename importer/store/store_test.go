@@ -24,14 +24,14 @@ func TestImportRecords(t *testing.T) {
 			for i, state := range []importer.State{importer.Succeeded, importer.Running, importer.Queued, importer.Failed} {
 				s := importer.NewStatus(fmt.Sprint("id", i), fmt.Sprint("f", i, ".xlsx"), t0.Add(time.Duration(i)*time.Minute))
 				s.State, s.Problems = state, i
-				if err := st.SaveStatus(ctx, s); err != nil {
+				if _, err := st.SaveStatus(ctx, s); err != nil {
 					t.Fatal(err)
 				}
 			}
 			// Saving again replaces state and status, not the creation.
 			again := importer.NewStatus("id1", "ignored", t0)
 			again.State, again.Problems = importer.Failed, 9
-			if err := st.SaveStatus(ctx, again); err != nil {
+			if _, err := st.SaveStatus(ctx, again); err != nil {
 				t.Fatal(err)
 			}
 			got, err := st.Status(ctx, "id1")
@@ -120,7 +120,9 @@ func TestSnapshotDoesNotSeeLaterCommits(t *testing.T) {
 				if _, _, err := tx.Merge(ctx, areas); err != nil {
 					return err
 				}
-				if err := tx.Commit(); err != nil {
+				done := importer.NewStatus("commit", "areas.xlsx", time.Now())
+				done.State = importer.Succeeded
+				if err := tx.Commit(ctx, done); err != nil {
 					return err
 				}
 				if after := count(sn); after != before {

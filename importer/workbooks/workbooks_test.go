@@ -2,6 +2,7 @@ package workbooks_test
 
 import (
 	"archive/zip"
+	"crypto/rand"
 	"context"
 	"io"
 	"os"
@@ -50,7 +51,7 @@ func writeFile(t *testing.T, name string, write func(io.Writer) error) string {
 
 func runImport(t *testing.T, st *store.Store, path string) importer.Result {
 	t.Helper()
-	res, err := importer.Import(context.Background(), st, path, importer.NewStatus("id", "f.xlsx", time.Now()), nil)
+	res, err := importer.Import(context.Background(), st, path, importer.NewStatus(rand.Text(), "f.xlsx", time.Now()), nil)
 	if err != nil {
 		t.Fatalf("import %s: %v (%s)", filepath.Base(path), err, res.Status.Error)
 	}
