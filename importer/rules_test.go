@@ -8,9 +8,9 @@ package importer_test
 
 import (
 	"archive/zip"
-	"crypto/rand"
 	"bytes"
 	"context"
+	"crypto/rand"
 	"database/sql"
 	"encoding/xml"
 	"fmt"

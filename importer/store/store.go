@@ -7,19 +7,27 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"errors"
 	"fmt"
+	"hash/fnv"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
-	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/database"
+	"modernc.org/sqlite" // registers the "sqlite" driver; its errors tell a busy database
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
-//go:embed migrations/*.sql
+// One directory of migrations per database, each plain SQL for its
+// database, numbered alike: 001_init.sql in both is version 1.
+//
+//go:embed migrations/sqlite/*.sql migrations/postgres/*.sql
 var migrations embed.FS
 
 // Store is an open database.
@@ -59,7 +67,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		s.db.Close()
 		return nil, fmt.Errorf("connect to database: %w", err)
 	}
-	if err := s.migrate(ctx); err != nil {
+	if err := s.migrate(ctx, dsn); err != nil {
 		s.db.Close()
 		return nil, err
 	}
@@ -75,74 +83,186 @@ func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
 // Postgres reports whether the store is PostgreSQL.
 func (s *Store) Postgres() bool { return s.postgres }
 
-// migrate applies, in order and each in its own transaction, the embedded
-// migrations the database has not seen yet. Statements are split at ";",
-// so a migration has no ";" inside a string or a comment.
-func (s *Store) migrate(ctx context.Context) error {
-	if _, err := s.db.ExecContext(ctx,
-		`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY)`); err != nil {
-		return fmt.Errorf("create migrations table: %w", err)
+// migrate brings the schema up to date: goose applies, in order and each
+// in its own transaction, the embedded migrations of the database's
+// dialect that are not yet recorded in its table, goose_db_version.
+//
+// Everything happens under one lock for the database (see lockMigrations),
+// so that instances starting at once on a new database apply each
+// migration once, one after the other, instead of racing to create the
+// same tables. goose's own session locker is not used because its Up
+// looks for pending migrations and creates its table before it takes the
+// lock, and because a database of an earlier release must be adopted
+// (adoptLegacy) before goose looks at it at all.
+func (s *Store) migrate(ctx context.Context, dsn string) error {
+	dialect, dir := goose.DialectSQLite3, "migrations/sqlite"
+	if s.postgres {
+		dialect, dir = goose.DialectPostgres, "migrations/postgres"
 	}
-	names, err := fs.Glob(migrations, "migrations/*.sql")
+	fsys, err := fs.Sub(migrations, dir)
 	if err != nil {
 		return err
 	}
-	sort.Strings(names)
-	for _, name := range names {
-		base := filepath.Base(name)
-		version, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
-		if err != nil {
-			return fmt.Errorf("migration %s: name must start with a number", base)
-		}
-		if err := s.applyMigration(ctx, name, version); err != nil {
-			return fmt.Errorf("migration %s: %w", base, err)
-		}
+	// Only the SQL files: no Go migration registered anywhere else in the
+	// program can slip in.
+	provider, err := goose.NewProvider(dialect, s.db, fsys, goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	unlock, err := s.lockMigrations(ctx, dsn)
+	if err != nil {
+		return fmt.Errorf("lock the database for its migrations: %w", err)
+	}
+	defer unlock()
+	if err := s.adoptLegacy(ctx, dialect, provider.ListSources()); err != nil {
+		return fmt.Errorf("adopt the migrations of an earlier release: %w", err)
+	}
+	if _, err := provider.Up(ctx); err != nil {
+		return fmt.Errorf("migrate: %w", err)
 	}
 	return nil
 }
 
-func (s *Store) applyMigration(ctx context.Context, name string, version int) error {
+// lockMigrations waits until no other instance migrates the database and
+// keeps the others waiting until unlock is called. The lock goes with the
+// process if it dies, so a crash never leaves the database locked.
+//
+// PostgreSQL: a transaction-level advisory lock, held by a transaction
+// that does nothing else and is rolled back to unlock; a broken connection
+// ends the transaction and frees the lock. Its key is the schema the
+// migrations go to, so databases in other schemas of one server (tests,
+// other deployments) do not wait for each other.
+//
+// SQLite has no lock that leaves the database itself writable for the
+// migrations, so the lock is an exclusive transaction on a small file of
+// its own beside the database (PATH-migrate.lock), which SQLite locks
+// across processes as it does any database. The file is left in place:
+// removing a lock file while another process waits on it would let two
+// hold "the" lock.
+func (s *Store) lockMigrations(ctx context.Context, dsn string) (unlock func(), err error) {
+	if s.postgres {
+		tx, err := s.db.BeginTx(ctx, nil)
+		if err != nil {
+			return nil, err
+		}
+		var schema sql.NullString
+		if err := tx.QueryRowContext(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
+			tx.Rollback()
+			return nil, err
+		}
+		key := fnv.New64a()
+		key.Write([]byte("roster migrations " + schema.String))
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(key.Sum64())); err != nil {
+			tx.Rollback()
+			return nil, err
+		}
+		return func() { tx.Rollback() }, nil
+	}
+	// A short busy timeout, retried: a cancelled ctx is noticed between
+	// tries, however long another instance's migrations take.
+	db, err := sql.Open("sqlite", "file:"+dsn+"-migrate.lock?_pragma=busy_timeout(1000)")
+	if err != nil {
+		return nil, err
+	}
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	for {
+		_, err = conn.ExecContext(ctx, `BEGIN EXCLUSIVE`)
+		var e *sqlite.Error
+		if !errors.As(err, &e) || e.Code()&0xff != sqlite3.SQLITE_BUSY {
+			break // locked, or failed for another reason than the wait
+		}
+		if ctx.Err() != nil {
+			err = ctx.Err()
+			break
+		}
+	}
+	if err != nil {
+		conn.Close()
+		db.Close()
+		return nil, err
+	}
+	return func() {
+		conn.ExecContext(context.Background(), `ROLLBACK`)
+		conn.Close()
+		db.Close()
+	}, nil
+}
+
+// adoptLegacy records in goose's table the migrations that releases before
+// goose applied and recorded in their own table, schema_migrations
+// (version INTEGER PRIMARY KEY), so that goose applies only the ones they
+// lacked. It runs under the migrations lock, once: only while
+// schema_migrations exists and goose's table does not, and it creates
+// goose's table with the versions in one transaction.
+//
+// schema_migrations is left as it was, and never read again: the release
+// before goose still starts on the database if an operator rolls back to
+// it. A later migration may drop it once that no longer matters.
+func (s *Store) adoptLegacy(ctx context.Context, dialect goose.Dialect, known []*goose.Source) error {
+	if legacy, err := s.tableExists(ctx, "schema_migrations"); err != nil || !legacy {
+		return err
+	}
+	if adopted, err := s.tableExists(ctx, goose.DefaultTablename); err != nil || adopted {
+		return err
+	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	var seen int
-	err = tx.QueryRowContext(ctx, s.rebind(`SELECT COUNT(*) FROM schema_migrations WHERE version = ?`), version).Scan(&seen)
-	if err != nil || seen > 0 {
-		return err
-	}
-	body, err := migrations.ReadFile(name)
+	rows, err := tx.QueryContext(ctx, `SELECT version FROM schema_migrations ORDER BY version`)
 	if err != nil {
 		return err
 	}
-	for _, stmt := range strings.Split(string(body), ";") {
-		if strings.TrimSpace(stripComments(stmt)) == "" {
-			continue
-		}
-		if s.postgres {
-			stmt = strings.ReplaceAll(stmt, "WITHOUT ROWID", "") // SQLite's alone
-			stmt = strings.ReplaceAll(stmt, " BLOB ", " BYTEA ") // the same thing
-		}
-		if _, err := tx.ExecContext(ctx, stmt); err != nil {
+	var versions []int64
+	for rows.Next() {
+		var v int64
+		if err := rows.Scan(&v); err != nil {
+			rows.Close()
 			return err
 		}
+		versions = append(versions, v)
 	}
-	if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO schema_migrations (version) VALUES (?)`), version); err != nil {
+	rows.Close()
+	if err := rows.Err(); err != nil {
 		return err
+	}
+	for _, v := range versions {
+		if !slices.ContainsFunc(known, func(src *goose.Source) bool { return src.Version == v }) {
+			return fmt.Errorf("schema_migrations has version %d, which this release does not know", v)
+		}
+	}
+	// goose's own statements make its table, so that it is exactly the
+	// table goose would make; version 0 is the row goose starts it with.
+	versionTable, err := database.NewStore(dialect, goose.DefaultTablename)
+	if err != nil {
+		return err
+	}
+	if err := versionTable.CreateVersionTable(ctx, tx); err != nil {
+		return err
+	}
+	for _, v := range append([]int64{0}, versions...) {
+		if err := versionTable.Insert(ctx, tx, database.InsertRequest{Version: v}); err != nil {
+			return err
+		}
 	}
 	return tx.Commit()
 }
 
-func stripComments(stmt string) string {
-	var b strings.Builder
-	for _, line := range strings.Split(stmt, "\n") {
-		if !strings.HasPrefix(strings.TrimSpace(line), "--") {
-			b.WriteString(line)
-			b.WriteByte('\n')
-		}
+// tableExists reports whether the schema that the migrations go to has the
+// table: the current schema in PostgreSQL, where goose makes its table.
+func (s *Store) tableExists(ctx context.Context, name string) (bool, error) {
+	query := `SELECT COUNT(*) FROM sqlite_schema WHERE type = 'table' AND name = ?`
+	if s.postgres {
+		query = `SELECT COUNT(*) FROM pg_tables WHERE schemaname = current_schema() AND tablename = $1`
 	}
-	return b.String()
+	var n int
+	err := s.db.QueryRowContext(ctx, query, name).Scan(&n)
+	return n > 0, err
 }
 
 // rebind turns the ? placeholders of a query into PostgreSQL's $1, $2, …

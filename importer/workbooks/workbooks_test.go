@@ -2,8 +2,8 @@ package workbooks_test
 
 import (
 	"archive/zip"
-	"crypto/rand"
 	"context"
+	"crypto/rand"
 	"io"
 	"os"
 	"path/filepath"

@@ -35,6 +35,23 @@ func SQLite(t testing.TB) (*store.Store, string) {
 // Without TEST_DATABASE_URL the test is skipped.
 func Postgres(t testing.TB) (*store.Store, string) {
 	t.Helper()
+	dsn := PostgresURL(t)
+	st, err := store.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() }) // runs before the schema is dropped
+	return st, dsn
+}
+
+// PostgresURL creates a new, empty schema, named at random, on the server
+// that TEST_DATABASE_URL names, and returns a URL that reaches it, without
+// opening a store: for tests of what store.Open does to a new database.
+// The schema is dropped when the test ends; stores the test opens on it
+// after this call are closed first if the test closes them in a Cleanup.
+// Without TEST_DATABASE_URL the test is skipped.
+func PostgresURL(t testing.TB) string {
+	t.Helper()
 	dsn := os.Getenv("TEST_DATABASE_URL")
 	if dsn == "" {
 		t.Skip("TEST_DATABASE_URL not set; set it to a PostgreSQL URL (postgres://user@host:5432/db?sslmode=disable) to run the PostgreSQL tests")
@@ -62,10 +79,5 @@ func Postgres(t testing.TB) (*store.Store, string) {
 	q := u.Query()
 	q.Set("search_path", schema) // pgx sends unknown parameters as run-time settings
 	u.RawQuery = q.Encode()
-	st, err := store.Open(context.Background(), u.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() }) // runs before the schema is dropped
-	return st, u.String()
+	return u.String()
 }
