@@ -16,11 +16,16 @@ import (
 
 // Shared is the queue that several instances keep in one PostgreSQL
 // database, so that they behave as one product: the uploads and the queue
-// live in the database; whichever instance holds the database's import
-// lock claims the oldest queued import and runs it, saving its progress
-// every Beat as a sign of life; any instance answers for any import from
-// the database, asks the running instance to cancel through it, and marks
-// interrupted an import whose instance has shown no life for Stale.
+// live in the database; an instance claims the oldest queued import when
+// none is running and runs it, saving its progress every Beat as a sign
+// of life; any instance answers for any import from the database, asks
+// the running instance to cancel through it, and marks interrupted an
+// import whose instance has shown no life for Stale (by the database's
+// clock). An instance that was out of touch that long finds, at its next
+// heartbeat, that the import is no longer its own and stops it; and
+// whatever it does, its commit is refused (the store records an import's
+// outcome only while it is running), so interrupted stays true: nothing
+// was written.
 type Shared struct {
 	core
 	scratch string // where this instance copies an upload it needs as a file
@@ -44,16 +49,27 @@ func NewShared(st *store.Store, dir string, log *slog.Logger) (*Shared, error) {
 }
 
 // Run runs queued imports of the whole database, one at a time across
-// instances, until ctx ends.
+// instances, and sweeps for imports whose instance died, until ctx ends.
+// The sweep runs on its own: an instance busy running an import still
+// frees the queue of one that died.
 func (q *Shared) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	wg.Go(func() {
+		tick := time.NewTicker(q.Stale / 3)
+		defer tick.Stop()
+		for {
+			q.sweep(ctx)
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+		}
+	})
 	tick := time.NewTicker(q.Beat)
 	defer tick.Stop()
-	var swept time.Time
 	for {
-		if time.Since(swept) >= q.Stale/3 {
-			q.sweep(ctx)
-			swept = time.Now()
-		}
 		if q.runNext(ctx) {
 			continue
 		}
@@ -66,18 +82,10 @@ func (q *Shared) Run(ctx context.Context) error {
 	}
 }
 
-// runNext runs the oldest queued import if this instance can take the
-// import lock; it reports whether it ran one.
+// runNext claims the oldest queued import, if none runs, and runs it; it
+// reports whether it ran one.
 func (q *Shared) runNext(ctx context.Context) bool {
-	unlock, ok, err := q.store.TryLock(ctx)
-	if err != nil && ctx.Err() == nil {
-		q.log.Error("take the import lock", "err", err)
-	}
-	if !ok {
-		return false
-	}
-	defer unlock()
-	st, ok, err := q.store.Claim(ctx, q.owner, time.Now())
+	st, ok, err := q.store.Claim(ctx, q.owner)
 	if err != nil && ctx.Err() == nil {
 		q.log.Error("claim an import", "err", err)
 	}
@@ -89,9 +97,7 @@ func (q *Shared) runNext(ctx context.Context) bool {
 	if err != nil {
 		q.log.Error("fetch upload", "import", st.ID, "err", err)
 		st.State, st.Error, st.Finished = importer.Failed, "The uploaded file could not be found; upload it again.", time.Now()
-		if _, err := q.store.SaveStatus(context.WithoutCancel(ctx), st); err != nil {
-			q.log.Error("save import", "import", st.ID, "err", err)
-		}
+		q.saveEnd(ctx, importer.Result{Status: st})
 		return true
 	}
 	defer done()
@@ -99,7 +105,7 @@ func (q *Shared) runNext(ctx context.Context) bool {
 	q.mu.Lock()
 	q.live[st.ID] = j
 	q.mu.Unlock()
-	end, _ := q.runJob(ctx, j, q.beat) // in Shared a claimed import is cancelled through its instance
+	end, _ := q.runJob(ctx, j, q.beat) // a claimed import is cancelled through its instance, never before it starts
 	if end.State != importer.Failed {
 		// Only a failed import's problems workbook needs the upload.
 		q.forgetUpload(context.WithoutCancel(ctx), st.ID)
@@ -177,7 +183,8 @@ func (q *Shared) forgetUpload(ctx context.Context, id string) {
 }
 
 // beat saves, every Beat while the import runs, its latest status as a
-// sign of life, and cancels it when another instance asked. The returned
+// sign of life, and cancels it when another instance asked or when the
+// import is no longer this instance's to run. The returned
 // func stops it, and returns once it has stopped, so that no beat lands
 // after the final status.
 func (q *Shared) beat(ctx context.Context, j *job, cancel context.CancelFunc) (stop func()) {
@@ -197,11 +204,11 @@ func (q *Shared) beat(ctx context.Context, j *job, cancel context.CancelFunc) (s
 			q.mu.Lock()
 			st := j.status.Clone()
 			q.mu.Unlock()
-			asked, err := q.store.Beat(ctx, st, q.owner, time.Now())
+			stop, err := q.store.Beat(ctx, st, q.owner)
 			if err != nil && ctx.Err() == nil {
 				q.log.Error("heartbeat", "import", st.ID, "err", err)
 			}
-			if asked {
+			if stop {
 				cancel()
 			}
 		}
@@ -244,7 +251,7 @@ func (q *Shared) Cancel(ctx context.Context, id string) error {
 // sweep marks interrupted the imports whose instance has shown no sign of
 // life for Stale: it died, and nothing of them was written.
 func (q *Shared) sweep(ctx context.Context) {
-	stale, err := q.store.Stale(ctx, time.Now().Add(-q.Stale))
+	stale, err := q.store.Stale(ctx, q.Stale)
 	if err != nil {
 		if ctx.Err() == nil {
 			q.log.Error("find stale imports", "err", err)
@@ -278,5 +285,5 @@ func (q *Shared) Subscribe(ctx context.Context, id string) (*Subscription, error
 		return ended(st), nil
 	}
 	// Another instance runs it, or this one has yet to claim it.
-	return q.follow(ctx, st, q.Status, q.Beat), nil
+	return q.follow(ctx, st, q.Status, min(q.Beat, time.Second)), nil
 }

@@ -85,34 +85,69 @@ func (s *Store) DeleteUpload(ctx context.Context, id string) error {
 // fraction, so that the text sorts as the time does.
 func stamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000000Z") }
 
+// dbNow is the database's clock as stamp writes a time: heartbeats and
+// the sweeps that judge them read one clock, whatever the instances'
+// clocks say.
+const dbNow = `to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"000Z"')`
+
+// queueLock is the PostgreSQL advisory lock, held for a claim's
+// transaction only, that keeps two instances from claiming at once.
+const queueLock = 0x526f73746572 // "Roster"
+
 // Claim makes owner the runner of the oldest queued import and returns
-// it; ok is false when none is queued. Instances that claim at once get
-// different imports.
-func (s *Store) Claim(ctx context.Context, owner string, now time.Time) (st importer.Status, ok bool, err error) {
-	q := `UPDATE imports SET state = 'running', owner = ?, heartbeat_at = ?
-		WHERE id = (SELECT id FROM imports WHERE state = 'queued' ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
+// it, unless an import is running already: one import at a time across
+// every instance. ok is false when none was claimed. The claim holds no
+// lock afterwards: the running import is the lock, and a sweep frees it
+// when its instance stops showing signs of life.
+func (s *Store) Claim(ctx context.Context, owner string) (st importer.Status, ok bool, err error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return importer.Status{}, false, err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, queueLock); err != nil {
+		return importer.Status{}, false, fmt.Errorf("claim an import: %w", err)
+	}
+	var running int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM imports WHERE state = 'running'`).Scan(&running); err != nil {
+		return importer.Status{}, false, fmt.Errorf("claim an import: %w", err)
+	}
+	if running > 0 {
+		return importer.Status{}, false, nil
+	}
+	q := `UPDATE imports SET state = 'running', owner = $1, heartbeat_at = ` + dbNow + `
+		WHERE id = (SELECT id FROM imports WHERE state = 'queued' ORDER BY created_at LIMIT 1)
 		RETURNING ` + statusColumns
-	st, err = scanStatus(s.db.QueryRowContext(ctx, s.rebind(q), owner, stamp(now)))
+	st, err = scanStatus(tx.QueryRowContext(ctx, q, owner))
 	if errors.Is(err, sql.ErrNoRows) {
 		return importer.Status{}, false, nil
 	}
 	if err != nil {
 		return importer.Status{}, false, fmt.Errorf("claim an import: %w", err)
 	}
+	if err := tx.Commit(); err != nil {
+		return importer.Status{}, false, fmt.Errorf("claim an import: %w", err)
+	}
 	return st, true, nil
 }
 
 // Beat records that owner is alive and running the import, with its
-// latest status, and says whether someone asked to cancel it.
-func (s *Store) Beat(ctx context.Context, st importer.Status, owner string, now time.Time) (cancel bool, err error) {
+// latest status. stop says that the import must stop: someone asked to
+// cancel it, or it is no longer this owner's to run (another instance
+// declared it interrupted while this one was out of touch).
+func (s *Store) Beat(ctx context.Context, st importer.Status, owner string) (stop bool, err error) {
 	body, err := json.Marshal(st)
 	if err != nil {
 		return false, err
 	}
 	var asked int
-	err = s.db.QueryRowContext(ctx, s.rebind(`
-		UPDATE imports SET heartbeat_at = ?, status = ? WHERE id = ? AND owner = ?
-		RETURNING cancel_requested`), stamp(now), string(body), st.ID, owner).Scan(&asked)
+	err = s.db.QueryRowContext(ctx, `
+		UPDATE imports SET heartbeat_at = `+dbNow+`, status = $1
+		WHERE id = $2 AND owner = $3 AND state = 'running'
+		RETURNING cancel_requested`, string(body), st.ID, owner).Scan(&asked)
+	if errors.Is(err, sql.ErrNoRows) {
+		return true, nil
+	}
 	if err != nil {
 		return false, fmt.Errorf("heartbeat of import %s: %w", st.ID, err)
 	}
@@ -127,10 +162,12 @@ func (s *Store) RequestCancel(ctx context.Context, id string) error {
 }
 
 // Stale returns the running imports whose owner has shown no sign of life
-// since before.
-func (s *Store) Stale(ctx context.Context, before time.Time) ([]importer.Status, error) {
+// for the given time, by the database's clock.
+func (s *Store) Stale(ctx context.Context, silent time.Duration) ([]importer.Status, error) {
 	return s.queryStatuses(ctx, "find stale imports", `SELECT `+statusColumns+` FROM imports
-		WHERE state = 'running' AND (heartbeat_at IS NULL OR heartbeat_at < ?)`, stamp(before))
+		WHERE state = 'running' AND (heartbeat_at IS NULL OR heartbeat_at <
+			to_char((clock_timestamp() - make_interval(secs => ?)) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"000Z"'))`,
+		silent.Seconds())
 }
 
 // Ahead counts the imports queued or running that were created before
@@ -141,26 +178,4 @@ func (s *Store) Ahead(ctx context.Context, created time.Time) (int, error) {
 		SELECT COUNT(*) FROM imports WHERE state IN ('queued', 'running') AND created_at < ?`),
 		stamp(created)).Scan(&n)
 	return n, err
-}
-
-// importLock is the PostgreSQL advisory lock that lets one import run at a
-// time across every instance on the database.
-const importLock = 0x526f73746572 // "Roster"
-
-// TryLock takes the database's import lock if it is free. The lock lives
-// with a connection of its own: if the process dies, PostgreSQL drops the
-// connection and the lock with it. unlock gives it back.
-func (s *Store) TryLock(ctx context.Context) (unlock func(), ok bool, err error) {
-	conn, err := s.db.Conn(ctx)
-	if err != nil {
-		return nil, false, err
-	}
-	if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock($1)`, importLock).Scan(&ok); err != nil || !ok {
-		conn.Close()
-		return nil, false, err
-	}
-	return func() {
-		conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock($1)`, importLock)
-		conn.Close()
-	}, true, nil
 }
