@@ -519,15 +519,52 @@ func (w *Workbook) readRels(part string, need map[string]bool) ([]rel, error) {
 	return out, err
 }
 
+// The spreadsheetml namespace, transitional and strict.
+const (
+	nsSpreadsheetML       = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+	nsSpreadsheetMLStrict = "http://purl.oclc.org/ooxml/spreadsheetml/main"
+)
+
+// inSpreadsheetML reports whether the start tag just read, a child of the
+// root element whose attributes are rootAttrs, is in the spreadsheetml
+// namespace. An element in no namespace at all counts, as everywhere else
+// in this reader.
+func inSpreadsheetML(sc *scanner, rootAttrs []byte) bool {
+	prefix := prefixOf(sc.qname)
+	uri, ok := nsDecl(sc.attrs, prefix)
+	if !ok {
+		uri, ok = nsDecl(rootAttrs, prefix)
+	}
+	if !ok {
+		return len(prefix) == 0
+	}
+	return uri == nsSpreadsheetML || uri == nsSpreadsheetMLStrict
+}
+
 func (w *Workbook) readWorkbook(part string) (rids []string, err error) {
 	inSheets := false
 	meta := 0
+	depth := 0 // elements open
+	var rootAttrs []byte
 	_, err = w.scanPart(part, func(sc *scanner, tok tokKind) error {
+		level := depth // of the element whose tag was just read; the root's is 0
+		if tok == tokEnd {
+			depth--
+			level = depth
+		} else if !sc.self {
+			depth++
+		}
+		if level == 0 && tok == tokStart {
+			rootAttrs = append(rootAttrs[:0], sc.attrs...)
+		}
 		switch string(sc.name) {
 		case "sheets":
 			inSheets = tok == tokStart && !sc.self
 		case "workbookPr":
-			if tok == tokStart {
+			// Excel 2013 and later also write an x15:workbookPr (and Excel
+			// 365 an x14:workbookPr) in the extLst, after the real one and
+			// without date1904: only the workbook's own element counts.
+			if tok == tokStart && level == 1 && inSpreadsheetML(sc, rootAttrs) {
 				v, _ := attrString(sc.attrs, "date1904")
 				w.date1904 = v == "1" || strings.EqualFold(v, "true")
 			}
