@@ -1,6 +1,8 @@
 package xlsx
 
 import (
+	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -92,6 +94,33 @@ func TestExtensionWorkbookPrDoesNotResetThe1904DateSystem(t *testing.T) {
 			if ex := excelizeShows(t, path, "Data", "A1"); ex != d.Format(time.DateOnly) {
 				t.Errorf("we read %s, excelize shows %s", d.Format(time.DateOnly), ex)
 			}
+			sameAsExcelize(t, path, "Data", res)
+		})
+	}
+}
+
+func TestASheetEntryWithoutAPartIsNotListed(t *testing.T) {
+	tests := []struct{ name, sheets string }{
+		{"an old macro sheet without r:id, very hidden", `<sheet name="Data" sheetId="1" r:id="rId1"/><sheet name="Macro1" sheetId="2" state="veryHidden"/>`},
+		{"an entry without r:id before the data sheet", `<sheet name="Macro1" sheetId="2" state="veryHidden"/><sheet name="Data" sheetId="1" r:id="rId1"/>`},
+		{"an entry with an empty r:id", `<sheet name="Macro1" sheetId="2" r:id=""/><sheet name="Data" sheetId="1" r:id="rId1"/>`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := handParts(sheetXML(`<row r="1"><c r="A1" t="inlineStr"><is><t>Code</t></is></c></row><row r="2"><c r="A2"><v>7</v></c></row>`), "", "")
+			p["xl/workbook.xml"] = xmlHead + `<workbook xmlns="` + nsMain + `" xmlns:r="` + nsRel + `"><sheets>` + tt.sheets + `</sheets></workbook>`
+			path := writeFile(t, zipBytes(t, p))
+			wb, err := Open(path, DefaultLimits)
+			must(t, err)
+			defer wb.Close()
+			if got := fmt.Sprint(wb.Sheets()); got != "[{Data false}]" {
+				t.Errorf("Sheets() = %s, want only Data", got)
+			}
+			if _, err := wb.Rows("Macro1"); !errors.Is(err, ErrNoSheet) {
+				t.Errorf("Rows(Macro1) error = %v, want ErrNoSheet", err)
+			}
+			res := readOpen(wb, "Data")
+			must(t, res.err)
 			sameAsExcelize(t, path, "Data", res)
 		})
 	}

@@ -189,7 +189,8 @@ func (w *Workbook) Close() error {
 	return c.Close()
 }
 
-// Sheets lists the sheets in workbook (tab) order.
+// Sheets lists the sheets in workbook (tab) order. A sheet entry with no
+// part (no r:id, as old macro sheets have) is not listed.
 func (w *Workbook) Sheets() []SheetInfo {
 	out := make([]SheetInfo, len(w.sheets))
 	for i, s := range w.sheets {
@@ -580,6 +581,11 @@ func (w *Workbook) readWorkbook(part string) (rids []string, err error) {
 			id, err := attrString(sc.attrs, "id") // r:id
 			if err != nil {
 				return err
+			}
+			if strings.TrimSpace(id) == "" {
+				// An entry with no part (an old macro sheet, very hidden)
+				// holds no data: it is left out, not an error.
+				return nil
 			}
 			if len(w.sheets) >= maxSheets {
 				return tooLarge("it has more than %s sheets", human.Count(maxSheets))
