@@ -3,6 +3,7 @@ package xlsx
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -122,6 +123,95 @@ func TestASheetEntryWithoutAPartIsNotListed(t *testing.T) {
 			res := readOpen(wb, "Data")
 			must(t, res.err)
 			sameAsExcelize(t, path, "Data", res)
+		})
+	}
+}
+
+func TestISOCellsMeanWhatTheirSerialWould(t *testing.T) {
+	day := func(y int, m time.Month, d int) string {
+		return time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Format(time.DateOnly)
+	}
+	tests := []struct {
+		name, v  string
+		style    int // 1 yyyy-mm-dd, 2 h:mm
+		date1904 bool
+		serial   string
+		date     string // as Date gives it, or ""
+		clock    string // as Time gives it, or ""
+	}{
+		{"1900-01-01 is serial 1", "1900-01-01T00:00:00Z", 1, false, "1", day(1900, 1, 1), ""},
+		{"1900-02-28 is serial 59, before Excel's phantom 1900-02-29", "1900-02-28T00:00:00Z", 1, false, "59", day(1900, 2, 28), ""},
+		{"1900-03-01 is serial 61, after it", "1900-03-01T00:00:00Z", 1, false, "61", day(1900, 3, 1), ""},
+		{"a date without a time before March 1900 is a day early no more", "1900-02-10", 1, false, "41", day(1900, 2, 10), ""},
+		{"a date and time before March 1900 keeps both", "1900-01-02T06:00:00Z", 1, false, "2.25", day(1900, 1, 2), ""},
+		{"a date in 2024 is its serial", "2024-03-31T00:00:00Z", 1, false, "45382", day(2024, 3, 31), ""},
+		{"Excel's last day is its serial, beyond the 292 years a time.Duration spans", "9999-12-31T00:00:00Z", 1, false, "2958465", day(9999, 12, 31), ""},
+		{"milliseconds are kept", "2024-03-31T13:30:00.250", 2, false, "45382.56250289352", "", "13:30"},
+		{"1899-12-31 with a time is serial 0 and a time of day", "1899-12-31T13:30:00", 2, false, "0.5625", "", "13:30"},
+		{"1899-12-30 with a time is a time of day too", "1899-12-30T09:15:00", 2, false, "0.3854166666666667", "", "09:15"},
+		{"a 1904 workbook counts from 1904-01-01", "1904-01-02T00:00:00Z", 1, true, "1", day(1904, 1, 2), ""},
+		{"a 1904 workbook has no phantom day", "1904-02-10", 1, true, "40", day(1904, 2, 10), ""},
+		{"a duration of 11 minutes, as Excel Strict writes it, is 00:11", "PT0H11M0.000S", 2, false, "0.007638888888888889", "", "00:11"},
+		{"a duration in hours and minutes is a time of day", "PT9H30M", 2, false, "0.3958333333333333", "", "09:30"},
+		{"a duration over a day gives its time of day", "P1DT6H", 2, false, "1.25", "", "06:00"},
+		{"a duration with a decimal comma is read", "PT0H1M20,5S", 2, false, "0.000931712962962963", "", "00:01"},
+		{"a duration in a General cell is a time", "PT12H", 0, false, "0.5", "", "12:00"},
+	}
+	var rows strings.Builder
+	for i, tt := range tests {
+		fmt.Fprintf(&rows, `<row r="%d"><c r="A%d" s="%d" t="d"><v>%s</v></c></row>`, i+1, i+1, tt.style, tt.v)
+	}
+	for _, date1904 := range []bool{false, true} {
+		p := handParts(sheetXML(rows.String()), "", dateStyles)
+		if date1904 {
+			p["xl/workbook.xml"] = strings.Replace(p["xl/workbook.xml"], "<sheets>", `<workbookPr date1904="1"/><sheets>`, 1)
+		}
+		path := writeFile(t, zipBytes(t, p))
+		res := readSheet(t, path, "Data", DefaultLimits)
+		must(t, res.err)
+		for i, tt := range tests {
+			if tt.date1904 != date1904 {
+				continue
+			}
+			t.Run(tt.name, func(t *testing.T) {
+				ref := fmt.Sprintf("A%d", i+1)
+				c, ok := res.cell(ref)
+				if !ok {
+					t.Fatalf("no cell %s", ref)
+				}
+				if c.Type != TypeNumber || c.Value != tt.serial {
+					t.Errorf("cell = %+v, want the number %s", c, tt.serial)
+				}
+				if tt.date != "" {
+					d, err := Date(c, date1904)
+					if err != nil || d.Format(time.DateOnly) != tt.date {
+						t.Errorf("Date = %v, %v; want %s", d.Format(time.DateOnly), err, tt.date)
+					}
+					// excelize reads ISO values ending in Z (in the 1900 system).
+					if strings.HasSuffix(tt.v, "Z") && !date1904 {
+						if ex := excelizeShows(t, path, "Data", ref); ex != tt.date {
+							t.Errorf("excelize shows %s, we read %s", ex, tt.date)
+						}
+					}
+				}
+				if tt.clock != "" {
+					h, m, err := Time(c)
+					if got := fmt.Sprintf("%02d:%02d", h, m); err != nil || got != tt.clock {
+						t.Errorf("Time = %s, %v; want %s", got, err, tt.clock)
+					}
+				}
+			})
+		}
+	}
+}
+
+func TestISOCellsThatAreNotDatesOrDurations(t *testing.T) {
+	for _, v := range []string{"P", "PT", "P1Y", "P2M", "PT1H2", "PTH", "P1DT", "PT-1H", "PT1.5.5S", "P1H", "PT1D", "PT1M1H", "P1DT1HT1M", "tomorrow", "2024-02-30"} {
+		t.Run(fmt.Sprintf("%q fails its sheet as damaged", v), func(t *testing.T) {
+			res := readSheet(t, handBook(t, sheetXML(`<row r="1"><c r="A1" t="d"><v>`+v+`</v></c></row>`), "", ""), "Data", DefaultLimits)
+			if !errors.Is(res.err, ErrNotXLSX) || !strings.Contains(res.err.Error(), "bad date") {
+				t.Errorf("error = %v, want a bad date", res.err)
+			}
 		})
 	}
 }

@@ -660,15 +660,19 @@ func (r *Rows) readCell(prevCol int) (int, error) {
 			c.Type = TypeError
 			sp = trimmedSpan(r.arena, vs, ve)
 		case ctDate:
-			serial, ok := isoToSerial(string(v), r.wb.date1904)
+			serial, duration, ok := isoToSerial(string(v), r.wb.date1904)
 			if !ok {
 				return 0, syntaxError(fmt.Sprintf("cell %s has the bad date %q", ColumnName(col)+strconv.Itoa(r.last), v))
 			}
 			c.Type = TypeNumber
 			if !c.Format.IsDate() && !c.Format.IsTime() {
-				c.Format = Format{Kind: FormatDateTime}
-				if serial == math.Trunc(serial) {
-					c.Format.Kind = FormatDate
+				switch {
+				case duration:
+					c.Format = Format{Kind: FormatTime}
+				case serial == math.Trunc(serial):
+					c.Format = Format{Kind: FormatDate}
+				default:
+					c.Format = Format{Kind: FormatDateTime}
 				}
 			}
 			r.arena = strconv.AppendFloat(r.arena[:base], serial, 'f', -1, 64)
@@ -740,8 +744,22 @@ func (r *Rows) finishRow() {
 	r.row.Cells = r.cells
 }
 
-// isoToSerial converts the ISO 8601 value of a t="d" cell to a date serial.
-func isoToSerial(s string, date1904 bool) (float64, bool) {
+// Epochs of the date systems. In the 1900 system Excel counts 1900-02-29,
+// a day that never was, so it counts days from 1899-12-30 from March 1900
+// on and from 1899-12-31 before.
+var (
+	epoch1900      = time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC)
+	epoch1900Early = time.Date(1899, 12, 31, 0, 0, 0, 0, time.UTC)
+	march1900      = time.Date(1900, 3, 1, 0, 0, 0, 0, time.UTC)
+	epoch1904      = time.Date(1904, 1, 1, 0, 0, 0, 0, time.UTC)
+)
+
+// isoToSerial converts the ISO 8601 value of a t="d" cell (a date, a date
+// and time, a time, or a duration as Excel Strict writes times) to the
+// serial Excel would store for it, rounded to the millisecond as Excel
+// keeps it. A date Excel cannot show gives a serial the value parsers
+// refuse, so that it is a problem in its cell, not a damaged sheet.
+func isoToSerial(s string, date1904 bool) (serial float64, duration, ok bool) {
 	var t time.Time
 	var err error
 	for _, layout := range []string{"2006-01-02T15:04:05.999999999Z07:00", "2006-01-02T15:04:05.999999999", "2006-01-02", "15:04:05.999999999", "15:04"} {
@@ -750,21 +768,85 @@ func isoToSerial(s string, date1904 bool) (float64, bool) {
 		}
 	}
 	if err != nil {
-		return 0, false
+		days, ok := parseDuration(s)
+		return days, ok, ok
 	}
-	if t.Year() == 0 { // a time only
-		return float64(t.Hour()*3600+t.Minute()*60+t.Second()) / 86400, true
-	}
-	epoch := time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC)
-	if date1904 {
-		epoch = time.Date(1904, 1, 1, 0, 0, 0, 0, time.UTC)
-	}
+	// The wall clock counts, whatever the offset.
 	t = time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC)
-	days := t.Sub(epoch).Hours() / 24
-	if days < 0 || days > 2958466 {
+	epoch := epoch1900
+	switch {
+	case t.Year() == 0: // a time only
+		epoch = time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC)
+	case date1904:
+		epoch = epoch1904
+	case !t.Before(march1900):
+	case !t.Before(epoch1900Early):
+		epoch = epoch1900Early
+	case !t.Before(epoch1900):
+		// 1899-12-30 has no serial; programs that count from it write a
+		// time of day on it, which is how it is read.
+	default:
+		epoch = epoch1900Early
+	}
+	// Whole seconds from the Unix times, since time.Duration cannot span
+	// the 8,000 years Excel's dates do.
+	ms := (t.Unix()-epoch.Unix())*1000 + int64(math.Round(float64(t.Nanosecond())/1e6))
+	return float64(ms) / msPerDay, false, true
+}
+
+const msPerDay = 24 * 60 * 60 * 1000
+
+// parseDuration parses an ISO 8601 duration such as PT0H11M0.000S into
+// days, rounded to the millisecond. Years and months, whose length
+// varies, must be zero.
+func parseDuration(s string) (float64, bool) {
+	neg := strings.HasPrefix(s, "-")
+	rest, ok := strings.CutPrefix(strings.TrimPrefix(s, "-"), "P")
+	if !ok {
 		return 0, false
 	}
-	return math.Round(days*86400) / 86400, true
+	datePart, timePart, hasTime := strings.Cut(rest, "T")
+	if (hasTime && timePart == "") || (!hasTime && datePart == "") {
+		return 0, false
+	}
+	d, ok1 := durationParts(datePart, "YMWD", [...]float64{0, 0, 7, 1})
+	t, ok2 := durationParts(timePart, "HMS", [...]float64{1.0 / 24, 1.0 / (24 * 60), 1.0 / (24 * 60 * 60), 0})
+	if !ok1 || !ok2 {
+		return 0, false
+	}
+	days := math.Round((d+t)*msPerDay) / msPerDay
+	if neg && days != 0 {
+		days = -days
+	}
+	return days, true
+}
+
+// durationParts sums the parts of one half of a duration ("1DT", "2H30M")
+// in days: each a decimal number and one of units, in order, at most once;
+// a unit of scale 0 must have the number 0.
+func durationParts(s, units string, scale [4]float64) (float64, bool) {
+	days, next := 0.0, 0
+	for s != "" {
+		i := 0
+		for i < len(s) && (s[i] >= '0' && s[i] <= '9' || s[i] == '.' || s[i] == ',') {
+			i++
+		}
+		if i == 0 || i == len(s) {
+			return 0, false
+		}
+		n, err := strconv.ParseFloat(strings.Replace(s[:i], ",", ".", 1), 64)
+		u := strings.IndexByte(units[next:], s[i])
+		if err != nil || u < 0 {
+			return 0, false
+		}
+		u += next
+		if scale[u] == 0 && n != 0 {
+			return 0, false
+		}
+		days += n * scale[u]
+		next, s = u+1, s[i+1:]
+	}
+	return days, true
 }
 
 // IsBlank reports whether the row shows nothing: it has no cells, or only
