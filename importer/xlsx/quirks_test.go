@@ -215,3 +215,73 @@ func TestISOCellsThatAreNotDatesOrDurations(t *testing.T) {
 		})
 	}
 }
+
+// formControls is the tail of a sheet with n form controls (check boxes),
+// each anchored with <xdr:row> elements, as Excel 2010 and later write it.
+func formControls(n int) string {
+	var b strings.Builder
+	b.WriteString(`<drawing r:id="rId2"/><legacyDrawing r:id="rId3"/><mc:AlternateContent xmlns:mc="` + nsMC + `"><mc:Choice Requires="x14"><controls>`)
+	for i := range n {
+		fmt.Fprintf(&b, `<mc:AlternateContent xmlns:mc="`+nsMC+`"><mc:Choice Requires="x14"><control shapeId="%d" r:id="rId%d" name="Check Box %d"><controlPr defaultSize="0" autoFill="0" autoLine="0" autoPict="0">`+
+			`<anchor moveWithCells="1"><from><xdr:col>1</xdr:col><xdr:colOff>0</xdr:colOff><xdr:row>%d</xdr:row><xdr:rowOff>0</xdr:rowOff></from>`+
+			`<to><xdr:col>2</xdr:col><xdr:colOff>0</xdr:colOff><xdr:row>%d</xdr:row><xdr:rowOff>0</xdr:rowOff></to></anchor></controlPr></control></mc:Choice>`+
+			`<mc:Fallback/></mc:AlternateContent>`, 1025+i, 4+i, i+1, i, i+1)
+	}
+	b.WriteString(`</controls></mc:Choice></mc:AlternateContent>`)
+	return b.String()
+}
+
+func TestCountRowsCountsOnlyTheSheetsOwnRows(t *testing.T) {
+	var rows strings.Builder
+	for i := 1; i <= 60; i++ {
+		fmt.Fprintf(&rows, `<row r="%d"><c r="A%d"><v>%d</v></c></row>`, i, i, i)
+	}
+	const open = `<worksheet xmlns="` + nsMain + `" xmlns:r="` + nsRel + `" xmlns:xdr="http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing">`
+	prefixed := strings.NewReplacer("<row", "<x:row", "</row", "</x:row", "<c ", "<x:c ", "</c>", "</x:c>", "<v>", "<x:v>", "</v>", "</x:v>").Replace(rows.String())
+	tests := []struct {
+		name, sheet string
+		excelize    bool // excelize's row iterator counts the rows right too
+	}{
+		{"form controls anchored with xdr:row after the sheet data", xmlHead + open + `<sheetData>` + rows.String() + `</sheetData>` + formControls(163) + `</worksheet>`, true},
+		{"anchors in a prefixed sheet", xmlHead + strings.Replace(open, "<worksheet xmlns=", "<x:worksheet xmlns:x=", 1) +
+			`<x:sheetData>` + prefixed + `</x:sheetData>` + formControls(10) + `</x:worksheet>`, true},
+		{"a row element in an extension before the sheet data", xmlHead + open + `<sheetPr><extLst><ext><xdr:row>1</xdr:row></ext></extLst></sheetPr><sheetData>` + rows.String() + `</sheetData></worksheet>`, false},
+		{"anchors after a self-closing sheetData", xmlHead + open + `<sheetData/>` + formControls(3) + `</worksheet>`, true},
+	}
+	for _, tt := range tests {
+		t.Run("CountRows counts only the sheet data's rows with "+tt.name, func(t *testing.T) {
+			path := handBook(t, tt.sheet, "", "")
+			wb, err := Open(path, DefaultLimits)
+			must(t, err)
+			defer wb.Close()
+			n, err := wb.CountRows("Data")
+			must(t, err)
+			res := readOpen(wb, "Data")
+			must(t, res.err)
+			want := 60
+			if strings.Contains(tt.sheet, "<sheetData/>") {
+				want = 0
+			}
+			if n != want || len(res.rows) != want {
+				t.Errorf("CountRows = %d, rows read = %d, want %d", n, len(res.rows), want)
+			}
+			sameAsExcelize(t, path, "Data", res)
+			if !tt.excelize {
+				return
+			}
+			f, err := excelize.OpenFile(path)
+			must(t, err)
+			defer f.Close()
+			xr, err := f.Rows("Data")
+			must(t, err)
+			ex := 0
+			for xr.Next() {
+				ex++
+			}
+			must(t, xr.Close())
+			if ex != want {
+				t.Errorf("excelize iterates %d rows, want %d", ex, want)
+			}
+		})
+	}
+}
