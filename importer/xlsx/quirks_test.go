@@ -285,3 +285,41 @@ func TestCountRowsCountsOnlyTheSheetsOwnRows(t *testing.T) {
 		})
 	}
 }
+
+func TestMergedWholeColumnsAndRows(t *testing.T) {
+	const lastRow, lastCol = 1 << 20, 1<<14 - 1
+	tests := []struct {
+		ref  string
+		want Range
+	}{
+		{"A:A", Range{FirstRow: 1, LastRow: lastRow, FirstCol: 0, LastCol: 0}},
+		{"B:D", Range{FirstRow: 1, LastRow: lastRow, FirstCol: 1, LastCol: 3}},
+		{"1:1", Range{FirstRow: 1, LastRow: 1, FirstCol: 0, LastCol: lastCol}},
+		{"3:5", Range{FirstRow: 3, LastRow: 5, FirstCol: 0, LastCol: lastCol}},
+		{"XFD:XFD", Range{FirstRow: 1, LastRow: lastRow, FirstCol: lastCol, LastCol: lastCol}},
+		{"1048576:1048576", Range{FirstRow: lastRow, LastRow: lastRow, FirstCol: 0, LastCol: lastCol}},
+	}
+	for _, tt := range tests {
+		t.Run("a merged range "+tt.ref+" is "+tt.want.String(), func(t *testing.T) {
+			sheet := sheetXML(`<row r="1"><c r="A1"><v>1</v></c></row>`)
+			sheet = strings.Replace(sheet, `</sheetData>`, `</sheetData><mergeCells count="1"><mergeCell ref="`+tt.ref+`"/></mergeCells>`, 1)
+			path := handBook(t, sheet, "", "")
+			res := readSheet(t, path, "Data", DefaultLimits)
+			must(t, res.err)
+			if len(res.merged) != 1 || res.merged[0] != tt.want {
+				t.Errorf("Merged() = %v, want [%v]", res.merged, tt.want)
+			}
+			// excelize cannot read such a merged range, only the cells.
+			sameAsExcelize(t, path, "Data", res)
+		})
+	}
+	for _, ref := range []string{"A:1", "1:A", ":", "A:", ":5", "0:0", "0:3", "A1:B", "A1:2", "1", "B", "-1:3"} {
+		t.Run(fmt.Sprintf("a merged range %q is refused", ref), func(t *testing.T) {
+			sheet := strings.Replace(sheetXML(``), `</sheetData>`, `</sheetData><mergeCells><mergeCell ref="`+ref+`"/></mergeCells>`, 1)
+			res := readSheet(t, handBook(t, sheet, "", ""), "Data", DefaultLimits)
+			if !errors.Is(res.err, ErrNotXLSX) || !strings.Contains(res.err.Error(), "merged range") {
+				t.Errorf("error = %v, want a bad merged range", res.err)
+			}
+		})
+	}
+}

@@ -57,7 +57,9 @@ type Row struct {
 	Cells  []Cell // ascending Col; cells without a value and formula are left out
 }
 
-// Range is a merged range: rows 1-based, columns 0-based, inclusive.
+// Range is a merged range: rows 1-based, columns 0-based, inclusive. A
+// range of whole columns ("B:D") spans Excel's rows 1 to 1,048,576, one of
+// whole rows ("3:5") its columns A to XFD.
 type Range struct {
 	FirstRow, LastRow, FirstCol, LastCol int
 }
@@ -85,6 +87,11 @@ func ColumnName(col int) string {
 const (
 	maxRowText = 16 << 20 // inline text and numbers of one row
 	maxMerged  = 1 << 20
+
+	// Excel's sheet size, which a merged range of whole rows or columns
+	// spans whatever the Limits.
+	excelRows = 1 << 20
+	excelCols = 1 << 14
 )
 
 // Rows reads the rows of one sheet in order. Use it from one goroutine.
@@ -380,14 +387,26 @@ func (r *Rows) tail() error {
 func (r *Rows) addMerge() error {
 	raw, _ := attr(r.sc.attrs, "ref")
 	ref := string(trimSpace(raw))
-	a, b, ok := strings.Cut(ref, ":")
-	if !ok {
+	a, b, pair := strings.Cut(ref, ":")
+	if !pair {
 		b = a
 	}
 	c1, r1, ok1 := parseRef([]byte(a))
 	c2, r2, ok2 := parseRef([]byte(b))
-	if !ok1 || !ok2 || r1 == 0 || r2 == 0 {
+	switch {
+	case ok1 && ok2 && r1 > 0 && r2 > 0:
+	case !pair || ok1 != ok2:
 		return syntaxError(fmt.Sprintf("bad merged range %q", ref))
+	case ok1 && r1 == 0 && r2 == 0: // whole columns, "B:D"
+		r1, r2 = 1, excelRows
+	default: // whole rows, "3:5"
+		var okR1, okR2 bool
+		r1, okR1 = atoi([]byte(a))
+		r2, okR2 = atoi([]byte(b))
+		if !okR1 || !okR2 || r1 == 0 || r2 == 0 {
+			return syntaxError(fmt.Sprintf("bad merged range %q", ref))
+		}
+		c1, c2 = 0, excelCols-1
 	}
 	if len(r.merged) >= maxMerged {
 		return tooLarge("sheet %q has more than %s merged ranges", r.sheet, human.Count(maxMerged))
