@@ -1,11 +1,13 @@
 package xlsx
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf16"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -319,6 +321,97 @@ func TestMergedWholeColumnsAndRows(t *testing.T) {
 			res := readSheet(t, handBook(t, sheet, "", ""), "Data", DefaultLimits)
 			if !errors.Is(res.err, ErrNotXLSX) || !strings.Contains(res.err.Error(), "merged range") {
 				t.Errorf("error = %v, want a bad merged range", res.err)
+			}
+		})
+	}
+}
+
+// utf16Part encodes an XML part in UTF-16 as Excel Mobile writes it: with a
+// byte order mark (unless bom is false) and encoding="UTF-16".
+func utf16Part(xml string, bigEndian, bom bool) string {
+	xml = strings.Replace(xml, `encoding="UTF-8"`, `encoding="UTF-16"`, 1)
+	units := utf16.Encode([]rune(xml))
+	if bom {
+		units = append([]uint16{0xFEFF}, units...)
+	}
+	b := make([]byte, 0, 2*len(units))
+	for _, u := range units {
+		if bigEndian {
+			b = binary.BigEndian.AppendUint16(b, u)
+		} else {
+			b = binary.LittleEndian.AppendUint16(b, u)
+		}
+	}
+	return string(b)
+}
+
+func TestUTF16PartsAreRead(t *testing.T) {
+	sheet := sheetXML(`<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="inlineStr"><is><t>Zoë 😀 &amp; 東京</t></is></c><c r="C1" s="1"><v>45382</v></c></row>` +
+		`<row r="2"><c r="A2" t="s"><v>1</v></c><c r="B2"><v>0042</v></c></row>`)
+	sst := xmlHead + `<sst xmlns="` + nsMain + `" count="2" uniqueCount="2"><si><t>Employee ID</t></si><si><t>Ünïcødé 𝄞</t></si></sst>`
+	tests := []struct {
+		name           string
+		bigEndian, bom bool
+	}{
+		{"little-endian with a byte order mark, as Excel Mobile writes them", false, true},
+		{"big-endian with a byte order mark", true, true},
+		{"little-endian without a byte order mark", false, false},
+		{"big-endian without a byte order mark", true, false},
+	}
+	for _, tt := range tests {
+		t.Run("parts in UTF-16 "+tt.name+" are read", func(t *testing.T) {
+			p := handParts(sheet, sst, dateStyles)
+			// excelize cannot read UTF-16 parts (it fails with EOF), so it
+			// reads the same parts in UTF-8.
+			utf8Path := writeFile(t, zipBytes(t, p))
+			for name, body := range p {
+				if name != "[Content_Types].xml" {
+					if !strings.HasPrefix(body, xmlHead) {
+						body = xmlHead + body
+					}
+					p[name] = utf16Part(body, tt.bigEndian, tt.bom)
+				}
+			}
+			path := writeFile(t, zipBytes(t, p))
+			res := readSheet(t, path, "Data", DefaultLimits)
+			must(t, res.err)
+			want := map[string]Cell{
+				"A1": {Col: 0, Type: TypeText, Value: "Employee ID"},
+				"B1": {Col: 1, Type: TypeText, Value: "Zoë 😀 & 東京"},
+				"C1": {Col: 2, Type: TypeNumber, Value: "45382", Format: Format{Kind: FormatDate}},
+				"A2": {Col: 0, Type: TypeText, Value: "Ünïcødé 𝄞"},
+				"B2": {Col: 1, Type: TypeNumber, Value: "0042"},
+			}
+			for ref, w := range want {
+				if c, _ := res.cell(ref); c != w {
+					t.Errorf("%s = %+v, want %+v", ref, c, w)
+				}
+			}
+			sameAsExcelize(t, utf8Path, "Data", res)
+			wb, err := Open(path, DefaultLimits)
+			must(t, err)
+			defer wb.Close()
+			if n, err := wb.CountRows("Data"); n != 2 || err != nil {
+				t.Errorf("CountRows = %d, %v; want 2", n, err)
+			}
+		})
+	}
+	t.Run("a UTF-16 part with a lone surrogate has it replaced", func(t *testing.T) {
+		p := handParts(sheetXML(`<row r="1"><c r="A1" t="inlineStr"><is><t>aXb</t></is></c></row>`), "", "")
+		body := utf16Part(p["xl/worksheets/sheet1.xml"], false, true)
+		body = strings.Replace(body, "X\x00", "\x00\xd8", 1) // a high surrogate with no low one
+		p["xl/worksheets/sheet1.xml"] = body
+		res := readSheet(t, writeFile(t, zipBytes(t, p)), "Data", DefaultLimits)
+		must(t, res.err)
+		if c, _ := res.cell("A1"); c.Value != "a\uFFFDb" {
+			t.Errorf("A1 = %q, want a\uFFFDb", c.Value)
+		}
+	})
+	for _, bom := range []string{"\x00\x00\xfe\xff\x00\x00\x00<", "\xff\xfe\x00\x00<\x00\x00\x00"} {
+		t.Run(fmt.Sprintf("a UTF-32 part starting %q is refused as not readable", bom), func(t *testing.T) {
+			res := readSheet(t, handBook(t, bom, "", ""), "Data", DefaultLimits)
+			if !errors.Is(res.err, ErrNotXLSX) || !strings.Contains(res.err.Error(), "encoding") {
+				t.Errorf("error = %v, want ErrNotXLSX about the encoding", res.err)
 			}
 		})
 	}

@@ -162,7 +162,7 @@ func (w *Workbook) Rows(sheet string) (*Rows, error) {
 func (w *Workbook) newRows(sheet string, rc io.ReadCloser) (*Rows, error) {
 	sc := newScanner(rc)
 	if err := checkEncoding(sc); err != nil {
-		return nil, notXLSX("sheet %q: %v", sheet, err)
+		return nil, sheetError(sheet, err)
 	}
 	return &Rows{wb: w, sheet: sheet, rc: rc, sc: sc}, nil
 }
@@ -185,7 +185,11 @@ func (w *Workbook) CountRows(sheet string) (int, error) {
 		return 0, notXLSX("the part of sheet %q is missing", sheet)
 	}
 	defer rc.Close()
-	n, err := countRows(newScanner(rc))
+	sc := newScanner(rc)
+	if err := checkEncoding(sc); err != nil {
+		return 0, sheetError(sheet, err)
+	}
+	n, err := countRows(sc)
 	if err != nil {
 		return n, sheetError(sheet, err)
 	}

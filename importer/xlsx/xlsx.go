@@ -18,6 +18,7 @@ package xlsx
 
 import (
 	"archive/zip"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -26,6 +27,10 @@ import (
 	"path"
 	"strings"
 	"sync"
+
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/transform"
 
 	"roster/internal/human"
 )
@@ -460,15 +465,39 @@ func (w *Workbook) scanPart(part string, fn func(sc *scanner, tok tokKind) error
 	}
 }
 
-// checkEncoding refuses UTF-16 parts, which Excel never writes.
+// checkEncoding prepares sc for the encoding of its part. Parts are UTF-8,
+// or UTF-16 (Excel Mobile writes them so, with a byte order mark and
+// encoding="UTF-16"), which is decoded to UTF-8 as it is read; UTF-16
+// without a mark is recognised by its "<?", as the XML specification
+// says. Other encodings with zero bytes (UTF-32) are refused.
 func checkEncoding(sc *scanner) error {
-	sc.ensure(2)
-	if sc.end-sc.pos >= 2 {
-		b0, b1 := sc.buf[sc.pos], sc.buf[sc.pos+1]
-		if (b0 == 0xFE && b1 == 0xFF) || (b0 == 0xFF && b1 == 0xFE) || b0 == 0 || b1 == 0 {
-			return syntaxError("UTF-16 XML is not supported")
-		}
+	if sc.ensure(4); sc.err != nil {
+		return nil // reported by the first read of the scanner
 	}
+	b := sc.buf[sc.pos:sc.end]
+	var enc encoding.Encoding
+	switch {
+	case bytes.HasPrefix(b, []byte("\xFF\xFE\x00\x00")): // UTF-32
+		return syntaxError("the XML is in an encoding other than UTF-8 and UTF-16")
+	case bytes.HasPrefix(b, []byte("\xFF\xFE")):
+		enc = unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM)
+	case bytes.HasPrefix(b, []byte("\xFE\xFF")):
+		enc = unicode.UTF16(unicode.BigEndian, unicode.ExpectBOM)
+	case bytes.HasPrefix(b, []byte("<\x00?\x00")):
+		enc = unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM)
+	case bytes.HasPrefix(b, []byte("\x00<\x00?")):
+		enc = unicode.UTF16(unicode.BigEndian, unicode.IgnoreBOM)
+	case len(b) >= 2 && (b[0] == 0 || b[1] == 0):
+		return syntaxError("the XML is in an encoding other than UTF-8 and UTF-16")
+	default:
+		return nil
+	}
+	var rest io.Reader = bytes.NewReader(bytes.Clone(b))
+	if !sc.eof {
+		rest = io.MultiReader(rest, sc.rd)
+	}
+	sc.rd = transform.NewReader(rest, enc.NewDecoder())
+	sc.pos, sc.end, sc.eof = 0, 0, false
 	return nil
 }
 
