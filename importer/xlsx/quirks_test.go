@@ -1,9 +1,13 @@
 package xlsx
 
 import (
+	"archive/zip"
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -412,6 +416,42 @@ func TestUTF16PartsAreRead(t *testing.T) {
 			res := readSheet(t, handBook(t, bom, "", ""), "Data", DefaultLimits)
 			if !errors.Is(res.err, ErrNotXLSX) || !strings.Contains(res.err.Error(), "encoding") {
 				t.Errorf("error = %v, want ErrNotXLSX about the encoding", res.err)
+			}
+		})
+	}
+}
+
+func TestTwoPartsWithTheSameNameAreRefused(t *testing.T) {
+	tests := []struct{ name, first, second string }{
+		{"two sheet parts of one name", "xl/worksheets/sheet1.xml", "xl/worksheets/sheet1.xml"},
+		{"names that differ only in case, which OPC treats as one", "xl/worksheets/sheet1.xml", "xl/Worksheets/Sheet1.xml"},
+		{"two workbook parts", "xl/workbook.xml", "xl/workbook.xml"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name+" make the file damaged", func(t *testing.T) {
+			p := handParts(sheetXML(`<row r="1"><c r="A1"><v>1</v></c></row>`), "", "")
+			var buf bytes.Buffer
+			zw := zip.NewWriter(&buf)
+			for _, n := range slices.Sorted(maps.Keys(p)) {
+				w, err := zw.Create(n)
+				must(t, err)
+				_, err = w.Write([]byte(p[n]))
+				must(t, err)
+				if n == tt.first {
+					w, err := zw.Create(tt.second)
+					must(t, err)
+					_, err = w.Write([]byte(p[n]))
+					must(t, err)
+				}
+			}
+			must(t, zw.Close())
+			wb, err := Open(writeFile(t, buf.Bytes()), DefaultLimits)
+			if err == nil {
+				wb.Close()
+				t.Fatal("Open succeeded")
+			}
+			if !errors.Is(err, ErrNotXLSX) || !strings.Contains(err.Error(), "damaged") || !strings.Contains(err.Error(), "two parts named") {
+				t.Errorf("error = %q, want ErrNotXLSX saying the file is damaged with two parts of one name", err)
 			}
 		})
 	}

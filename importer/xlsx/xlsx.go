@@ -167,10 +167,14 @@ func OpenReaderAt(r io.ReaderAt, size int64, lim Limits) (*Workbook, error) {
 	var declared uint64
 	for _, f := range zr.File {
 		k := normName(f.Name)
-		if _, dup := w.files[k]; !dup {
-			w.files[k] = f
-			declared += f.UncompressedSize64
+		if _, dup := w.files[k]; dup {
+			// Readers differ on which copy they take, so the file would
+			// not mean the same in Excel as here. Part names are compared
+			// ignoring case, as the packaging format says.
+			return nil, notXLSX("the file is damaged: it holds two parts named %q", f.Name)
 		}
+		w.files[k] = f
+		declared += f.UncompressedSize64
 	}
 	// What the directory declares is refused at once, so an upload that
 	// says it is too large is turned away before any import starts; one
