@@ -456,3 +456,31 @@ func TestTwoPartsWithTheSameNameAreRefused(t *testing.T) {
 		})
 	}
 }
+
+func TestTimesAreToTheMinuteAsExcelShowsThem(t *testing.T) {
+	// Style 2 is h:mm. 13:30:55, 13:30:59.6, 13:30 a hair short, 13:30 exactly.
+	values := []string{"0.5631365740740741", "0.5631898148148148", "0.56249999999999", "0.5625", "0.7083333333333334"}
+	want := []string{"13:30", "13:30", "13:30", "13:30", "17:00"}
+	var rows strings.Builder
+	for i, v := range values {
+		fmt.Fprintf(&rows, `<row r="%d"><c r="A%d" s="2"><v>%s</v></c></row>`, i+1, i+1, v)
+	}
+	path := handBook(t, sheetXML(rows.String()), "", dateStyles)
+	res := readSheet(t, path, "Data", DefaultLimits)
+	must(t, res.err)
+	for i := range values {
+		ref := fmt.Sprintf("A%d", i+1)
+		c, _ := res.cell(ref)
+		h, m, err := Time(c)
+		must(t, err)
+		if got := fmt.Sprintf("%02d:%02d", h, m); got != want[i] {
+			t.Errorf("%s (%s) = %s, want %s", ref, values[i], got, want[i])
+		}
+		if values[i] == "0.5631898148148148" {
+			continue // excelize rounds to the second first and shows 13:31
+		}
+		if ex := excelizeShows(t, path, "Data", ref); ex != strings.TrimPrefix(want[i], "0") {
+			t.Errorf("%s: excelize shows %s, want %s", ref, ex, want[i])
+		}
+	}
+}
