@@ -115,7 +115,7 @@ type Workbook struct {
 	closer   io.Closer
 	files    map[string]*zip.File // by normalised name
 	lim      Limits
-	budget   *budget
+	unpacked *unpackMeter
 	date1904 bool
 	sheets   []sheetEntry
 	strs     stringTable
@@ -160,9 +160,9 @@ func OpenReaderAt(r io.ReaderAt, size int64, lim Limits) (*Workbook, error) {
 	}
 	cr.limit = 0
 	w := &Workbook{
-		files:  make(map[string]*zip.File, len(zr.File)),
-		lim:    lim,
-		budget: &budget{max: lim.MaxUnpacked, high: map[string]int64{}},
+		files:    make(map[string]*zip.File, len(zr.File)),
+		lim:      lim,
+		unpacked: &unpackMeter{max: lim.MaxUnpacked, high: map[string]int64{}},
 	}
 	var declared uint64
 	for _, f := range zr.File {
@@ -180,7 +180,7 @@ func OpenReaderAt(r io.ReaderAt, size int64, lim Limits) (*Workbook, error) {
 	// says it is too large is turned away before any import starts; one
 	// that lies is still stopped while it is unpacked.
 	if declared > uint64(lim.MaxUnpacked) {
-		return nil, w.budget.errLimit()
+		return nil, w.unpacked.errLimit()
 	}
 	if err := w.load(); err != nil {
 		return nil, err
@@ -247,21 +247,21 @@ func normName(n string) string {
 	return strings.ToLower(strings.TrimPrefix(strings.ReplaceAll(n, `\`, "/"), "/"))
 }
 
-// budget counts the unpacked bytes of the workbook: for each part the most
+// unpackMeter counts the unpacked bytes of the workbook: for each part the most
 // any reader has read of it, summed over parts.
-type budget struct {
+type unpackMeter struct {
 	mu    sync.Mutex
 	max   int64
 	total int64
 	high  map[string]int64
 }
 
-func (b *budget) errLimit() error {
+func (b *unpackMeter) errLimit() error {
 	return tooLarge("it unpacks to more than %s", human.Bytes(b.max))
 }
 
 // reach records that a reader of part has read n bytes in all.
-func (b *budget) reach(part string, n int64) error {
+func (b *unpackMeter) reach(part string, n int64) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if h := b.high[part]; n > h {
@@ -276,7 +276,7 @@ func (b *budget) reach(part string, n int64) error {
 
 type partReader struct {
 	rc   io.ReadCloser
-	b    *budget
+	b    *unpackMeter
 	part string
 	n    int64
 	err  error
@@ -314,13 +314,13 @@ func (w *Workbook) openPart(name string) (rc io.ReadCloser, ok bool, err error) 
 		return nil, false, nil
 	}
 	if f.UncompressedSize64 > uint64(w.lim.MaxUnpacked) {
-		return nil, true, w.budget.errLimit()
+		return nil, true, w.unpacked.errLimit()
 	}
 	r, err := f.Open()
 	if err != nil {
 		return nil, true, damaged(f.Name, err)
 	}
-	return &partReader{rc: r, b: w.budget, part: normName(name)}, true, nil
+	return &partReader{rc: r, b: w.unpacked, part: normName(name)}, true, nil
 }
 
 // ---- loading the workbook ----
