@@ -124,6 +124,7 @@ type Rows struct {
 	arena  []byte
 	last   int // number of the last row read
 	merged []Range
+	user   bool // holds a use of the workbook's shared strings
 }
 
 const (
@@ -143,18 +144,24 @@ func (w *Workbook) Rows(sheet string) (*Rows, error) {
 	if err != nil {
 		return nil, err
 	}
-	rc, ok, err := w.openPart(se.part)
-	if err != nil {
-		return nil, err
+	if err := w.use(); err != nil {
+		return nil, fmt.Errorf("read sheet %q: %w", sheet, err)
 	}
-	if !ok {
-		return nil, notXLSX("the part of sheet %q is missing", sheet)
+	rc, ok, err := w.openPart(se.part)
+	if err == nil && !ok {
+		err = notXLSX("the part of sheet %q is missing", sheet)
+	}
+	if err != nil {
+		w.done()
+		return nil, err
 	}
 	r, err := w.newRows(sheet, rc)
 	if err != nil {
 		rc.Close()
+		w.done()
 		return nil, err
 	}
+	r.user = true
 	return r, nil
 }
 
@@ -298,6 +305,10 @@ func (r *Rows) release() {
 	if r.rc != nil {
 		r.rc.Close()
 		r.rc = nil
+	}
+	if r.user {
+		r.user = false
+		r.wb.done()
 	}
 }
 

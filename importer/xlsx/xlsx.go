@@ -10,8 +10,9 @@
 //
 // Limits (Limits, DefaultLimits) bound everything read: the unpacked size
 // of all parts together (counted while decompressing, whatever the zip
-// directory says), rows and columns per sheet, the shared-string table,
-// and a few internal caps against pathological parts (1 MiB per XML tag,
+// directory says), rows and columns per sheet, the shared-string table of
+// each workbook and of all open workbooks together (Budget), and a few
+// internal caps against pathological parts (1 MiB per XML tag,
 // 16 MiB of inline text per row, 65,536 cell formats, 1,048,576 merged
 // ranges, 10,000 sheets, 8 MiB of zip directory).
 package xlsx
@@ -19,14 +20,18 @@ package xlsx
 import (
 	"archive/zip"
 	"bytes"
+	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net/url"
 	"os"
 	"path"
+	"runtime"
 	"strings"
 	"sync"
+	"time"
 
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/unicode"
@@ -46,11 +51,23 @@ type Limits struct {
 	// MaxSharedStrings is the most memory the shared-string table may take,
 	// counted as its text plus 16 bytes a string.
 	MaxSharedStrings int64
+	// StringsBudget is the memory that the shared-string tables of all
+	// open workbooks share (see Budget); a table that needs more than all
+	// of it is ErrTooLarge, whatever MaxSharedStrings says.
+	StringsBudget *Budget
+	// StringsWait is how long Open waits for room in StringsBudget before
+	// it fails with ErrBusy.
+	StringsWait time.Duration
 }
 
 // DefaultLimits are the contract's: 1 GiB unpacked, and Excel's own
-// 1,048,576 rows and 16,384 columns; plus 256 MiB of shared strings.
-var DefaultLimits = Limits{MaxUnpacked: 1 << 30, MaxRows: 1 << 20, MaxCols: 1 << 14, MaxSharedStrings: 256 << 20}
+// 1,048,576 rows and 16,384 columns; plus 256 MiB of shared strings per
+// workbook, 384 MiB for all open workbooks together (one budget for the
+// process), and 20 seconds' wait for it.
+var DefaultLimits = Limits{
+	MaxUnpacked: 1 << 30, MaxRows: 1 << 20, MaxCols: 1 << 14, MaxSharedStrings: 256 << 20,
+	StringsBudget: defaultBudget, StringsWait: defaultStringsWait,
+}
 
 func (l Limits) withDefaults() Limits {
 	if l.MaxUnpacked <= 0 {
@@ -64,6 +81,12 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxSharedStrings <= 0 {
 		l.MaxSharedStrings = DefaultLimits.MaxSharedStrings
+	}
+	if l.StringsBudget == nil {
+		l.StringsBudget = cmp.Or(DefaultLimits.StringsBudget, defaultBudget)
+	}
+	if l.StringsWait <= 0 {
+		l.StringsWait = cmp.Or(DefaultLimits.StringsWait, defaultStringsWait)
 	}
 	return l
 }
@@ -112,7 +135,6 @@ type sheetEntry struct {
 // Workbook is an open .xlsx file. Its methods may be called from several
 // goroutines; each Rows is for one goroutine.
 type Workbook struct {
-	closer   io.Closer
 	files    map[string]*zip.File // by normalised name
 	lim      Limits
 	unpacked *unpackMeter
@@ -120,11 +142,28 @@ type Workbook struct {
 	sheets   []sheetEntry
 	strs     stringTable
 	formats  []Format // by cell format (xf) index
+
+	// The shared strings' share of lim.StringsBudget (nil without them),
+	// given back once the workbook and every Rows using them are closed.
+	strHold *hold
+	cleanup runtime.Cleanup
+
+	mu     sync.Mutex
+	closer io.Closer
+	closed bool
+	users  int // of the shared strings: the workbook until Close, and each open Rows
 }
 
 // Open opens the .xlsx file at path and reads its workbook, relationships,
-// styles and shared strings. Sheets are read later, by Rows.
+// styles and shared strings. Sheets are read later, by Rows. It is
+// OpenContext without a context: it waits at most Limits.StringsWait.
 func Open(path string, lim Limits) (*Workbook, error) {
+	return OpenContext(context.Background(), path, lim)
+}
+
+// OpenContext is Open, waiting for room in Limits.StringsBudget at most
+// until ctx is done.
+func OpenContext(ctx context.Context, path string, lim Limits) (*Workbook, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -134,7 +173,7 @@ func Open(path string, lim Limits) (*Workbook, error) {
 		f.Close()
 		return nil, err
 	}
-	w, err := OpenReaderAt(f, st.Size(), lim)
+	w, err := OpenReaderAtContext(ctx, f, st.Size(), lim)
 	if err != nil {
 		f.Close()
 		return nil, err
@@ -146,6 +185,12 @@ func Open(path string, lim Limits) (*Workbook, error) {
 // OpenReaderAt is Open for a workbook of size bytes read through r, which
 // must stay readable until the Workbook is done with. Close does not close r.
 func OpenReaderAt(r io.ReaderAt, size int64, lim Limits) (*Workbook, error) {
+	return OpenReaderAtContext(context.Background(), r, size, lim)
+}
+
+// OpenReaderAtContext is OpenReaderAt, waiting for room in
+// Limits.StringsBudget at most until ctx is done.
+func OpenReaderAtContext(ctx context.Context, r io.ReaderAt, size int64, lim Limits) (*Workbook, error) {
 	lim = lim.withDefaults()
 	if size == 0 {
 		return nil, notXLSX("the file is empty")
@@ -182,20 +227,68 @@ func OpenReaderAt(r io.ReaderAt, size int64, lim Limits) (*Workbook, error) {
 	if declared > uint64(lim.MaxUnpacked) {
 		return nil, w.unpacked.errLimit()
 	}
-	if err := w.load(); err != nil {
+	if err := w.load(ctx); err != nil {
+		if w.strHold != nil {
+			w.strHold.release()
+		}
 		return nil, err
+	}
+	w.users = 1
+	if w.strHold != nil {
+		// A workbook dropped without Close must not keep its share of
+		// the budget for the life of the process.
+		w.cleanup = runtime.AddCleanup(w, (*hold).release, w.strHold)
 	}
 	return w, nil
 }
 
-// Close closes the file opened by Open. Open Rows fail after it.
+// Close closes the file opened by Open, and gives the memory of the shared
+// strings back to Limits.StringsBudget once every Rows is closed too.
+// Rows cannot be opened after it, and Rows still open fail if they read
+// from a file Open opened. Calling it again does nothing.
 func (w *Workbook) Close() error {
-	if w.closer == nil {
+	w.mu.Lock()
+	if w.closed {
+		w.mu.Unlock()
 		return nil
 	}
+	w.closed = true
 	c := w.closer
 	w.closer = nil
+	w.doneLocked()
+	w.mu.Unlock()
+	if c == nil {
+		return nil
+	}
 	return c.Close()
+}
+
+var errClosed = errors.New("the workbook is closed")
+
+// use starts a use of the shared strings, by a Rows.
+func (w *Workbook) use() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed {
+		return errClosed
+	}
+	w.users++
+	return nil
+}
+
+// done ends a use of the shared strings.
+func (w *Workbook) done() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.doneLocked()
+}
+
+func (w *Workbook) doneLocked() {
+	if w.users--; w.users == 0 && w.strHold != nil {
+		w.cleanup.Stop()
+		w.strHold.release()
+		w.strs = stringTable{}
+	}
 }
 
 // Sheets lists the sheets in workbook (tab) order. A sheet entry with no
@@ -364,7 +457,7 @@ func relsPartOf(part string) string {
 	return path.Join(path.Dir(part), "_rels", path.Base(part)+".rels")
 }
 
-func (w *Workbook) load() error {
+func (w *Workbook) load(ctx context.Context) error {
 	wbPart := ""
 	rels, err := w.readRels("_rels/.rels", nil)
 	if err != nil {
@@ -436,7 +529,7 @@ func (w *Workbook) load() error {
 		}
 	}
 	if stringsPart != "" {
-		if err := w.readSharedStrings(stringsPart); err != nil {
+		if err := w.readSharedStrings(ctx, stringsPart); err != nil {
 			return err
 		}
 	}
