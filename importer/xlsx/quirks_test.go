@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -483,4 +484,33 @@ func TestTimesAreToTheMinuteAsExcelShowsThem(t *testing.T) {
 			t.Errorf("%s: excelize shows %s, want %s", ref, ex, want[i])
 		}
 	}
+}
+
+func TestEveryISODateComesBackFromItsSerial(t *testing.T) {
+	check := func(d time.Time, date1904 bool) {
+		iso := d.Format(time.DateOnly)
+		serial, duration, ok := isoToSerial(iso, date1904)
+		if !ok || duration {
+			t.Fatalf("isoToSerial(%s) failed", iso)
+		}
+		got, err := Date(Cell{Type: TypeNumber, Value: strconv.FormatFloat(serial, 'f', -1, 64), Format: Format{Kind: FormatDate}}, date1904)
+		if err != nil || !got.Equal(d) {
+			t.Fatalf("%s (1904: %v) is serial %v, which Date reads %v, %v", iso, date1904, serial, got.Format(time.DateOnly), err)
+		}
+	}
+	// Every day of 1900 and 1904, where the systems' quirks are, then a
+	// day a week to Excel's last.
+	for d := time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC); d.Year() < 10000; {
+		check(d, false)
+		if d.Year() >= 1904 {
+			check(d, true)
+		}
+		if d.Year() == 1900 || d.Year() == 1904 {
+			d = d.AddDate(0, 0, 1)
+		} else {
+			d = d.AddDate(0, 0, 7)
+		}
+	}
+	check(time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC), false)
+	check(time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC), true)
 }
