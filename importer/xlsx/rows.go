@@ -210,13 +210,14 @@ func (w *Workbook) CountRows(sheet string) (int, error) {
 // sheet's own rows. Elsewhere an element with the local name row is not
 // one: drawings and form controls anchor themselves with <xdr:row>.
 func countRows(s *scanner) (int, error) {
-	n, in := 0, false
+	n := 0
+	var end []byte // the name of the sheet data as its start tag wrote it, once in it
 	for {
 		i := bytes.IndexByte(s.buf[s.pos:s.end], '<')
 		if i < 0 {
 			s.pos = s.end
 			if !s.fill() {
-				if in && s.err == nil {
+				if end != nil && s.err == nil {
 					return n, errTruncated
 				}
 				return n, s.err
@@ -227,7 +228,6 @@ func countRows(s *scanner) (int, error) {
 		if !s.ensure(2) {
 			return n, s.eofErr()
 		}
-		start := 1 // of the name, after "<" or "</"
 		switch s.buf[s.pos+1] {
 		case '!', '?':
 			if err := s.skipMarkup(); err != nil {
@@ -235,11 +235,17 @@ func countRows(s *scanner) (int, error) {
 			}
 			continue
 		case '/':
-			start = 2
+			// XML ends an element with the name it started with, so one
+			// byte tells most end tags from the sheet data's.
+			if end != nil && s.atEndTag(end) {
+				return n, nil
+			}
+			s.pos += 2
+			continue
 		}
 		// Read the whole name (up to 1 KiB), filling the buffer as needed.
 		var b []byte
-		j := start
+		j := 1
 		for {
 			b = s.buf[s.pos:s.end]
 			for j < len(b) && !isNameEnd(b[j]) {
@@ -253,24 +259,36 @@ func countRows(s *scanner) (int, error) {
 			s.pos += j
 			continue
 		}
-		switch local := localName(b[start:j]); {
-		case in && start == 1 && string(local) == "row":
-			n++
-		case string(local) != "sheetData":
-		case in && start == 2:
-			return n, nil
-		case !in && start == 1:
-			end, err := s.tagEnd()
+		switch local := localName(b[1:j]); {
+		case end != nil:
+			if string(local) == "row" {
+				n++
+			}
+		case string(local) == "sheetData":
+			end = append([]byte(nil), b[1:j]...)
+			te, err := s.tagEnd()
 			if err != nil {
 				return n, err
 			}
-			if s.buf[s.pos+end-1] == '/' { // <sheetData/>
+			if s.buf[s.pos+te-1] == '/' { // <sheetData/>
 				return n, nil
 			}
-			in, j = true, end+1
+			j = te + 1
 		}
 		s.pos += j
 	}
+}
+
+// atEndTag reports whether the tag at pos is the end tag </name>.
+func (s *scanner) atEndTag(name []byte) bool {
+	if s.pos+2 < s.end && s.buf[s.pos+2] != name[0] {
+		return false
+	}
+	if !s.ensure(len(name) + 3) {
+		return false
+	}
+	b := s.buf[s.pos+2 : s.end]
+	return bytes.HasPrefix(b, name) && isNameEnd(b[len(name)])
 }
 
 func sheetError(sheet string, err error) error {

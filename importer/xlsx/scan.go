@@ -462,11 +462,40 @@ func unescape(raw []byte) (string, bool) {
 // and the index after it; ok is false when there are no more attributes or
 // they are malformed.
 func nextAttr(a []byte, i int) (name, val []byte, next int, ok bool) {
+	// The parsing of nextAttrRaw, repeated rather than called: this runs
+	// for every attribute of every cell.
 	for {
-		name, val, i, ok = nextAttrRaw(a, i)
-		if !ok {
+		for i < len(a) && (a[i] == ' ' || a[i] == '\t' || a[i] == '\n' || a[i] == '\r') {
+			i++
+		}
+		if i >= len(a) {
 			return nil, nil, i, false
 		}
+		start := i
+		for i < len(a) && a[i] != '=' && a[i] != ' ' && a[i] != '\t' && a[i] != '\n' && a[i] != '\r' {
+			i++
+		}
+		name = a[start:i]
+		for i < len(a) && (a[i] == ' ' || a[i] == '\t' || a[i] == '\n' || a[i] == '\r') {
+			i++
+		}
+		if i >= len(a) || a[i] != '=' {
+			return nil, nil, i, false
+		}
+		i++
+		for i < len(a) && (a[i] == ' ' || a[i] == '\t' || a[i] == '\n' || a[i] == '\r') {
+			i++
+		}
+		if i >= len(a) || (a[i] != '"' && a[i] != '\'') {
+			return nil, nil, i, false
+		}
+		q := a[i]
+		j := bytes.IndexByte(a[i+1:], q)
+		if j < 0 {
+			return nil, nil, i, false
+		}
+		val = a[i+1 : i+1+j]
+		i += j + 2
 		if bytes.HasPrefix(name, []byte("xmlns")) && (len(name) == 5 || name[5] == ':') {
 			continue
 		}
