@@ -182,11 +182,20 @@ func (s *scanner) tagEnd() (int, error) {
 			case '<':
 				return 0, syntaxError("unexpected '<' inside a tag")
 			}
-			j := bytes.IndexByte(buf[i+1:], c)
-			if j < 0 {
+			// Skip the quoted value, byte by byte since values are short.
+			// XML allows no '<' in it; CountRows, which does not read
+			// attributes, relies on that.
+			k := i + 1
+			for k < len(buf) && buf[k] != c {
+				if buf[k] == '<' {
+					return 0, syntaxError("a '<' inside an attribute value")
+				}
+				k++
+			}
+			if k == len(buf) {
 				break
 			}
-			i += j + 2
+			i = k + 1
 		}
 
 		off := i - s.pos
