@@ -163,6 +163,8 @@ func TestISOCellsMeanWhatTheirSerialWould(t *testing.T) {
 		{"a duration over a day gives its time of day", "P1DT6H", 2, false, "1.25", "", "06:00"},
 		{"a duration with a decimal comma is read", "PT0H1M20,5S", 2, false, "0.000931712962962963", "", "00:01"},
 		{"a duration in a General cell is a time", "PT12H", 0, false, "0.5", "", "12:00"},
+		{"a time alone in a General cell is a time, midnight included", "00:00:00", 0, false, "0", "", "00:00"},
+		{"a time alone with minutes only is a time", "07:45", 0, false, "0.3229166666666667", "", "07:45"},
 	}
 	var rows strings.Builder
 	for i, tt := range tests {
@@ -489,8 +491,8 @@ func TestTimesAreToTheMinuteAsExcelShowsThem(t *testing.T) {
 func TestEveryISODateComesBackFromItsSerial(t *testing.T) {
 	check := func(d time.Time, date1904 bool) {
 		iso := d.Format(time.DateOnly)
-		serial, duration, ok := isoToSerial(iso, date1904)
-		if !ok || duration {
+		serial, clock, ok := isoToSerial(iso, date1904)
+		if !ok || clock {
 			t.Fatalf("isoToSerial(%s) failed", iso)
 		}
 		got, err := Date(Cell{Type: TypeNumber, Value: strconv.FormatFloat(serial, 'f', -1, 64), Format: Format{Kind: FormatDate}}, date1904)

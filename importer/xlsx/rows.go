@@ -176,9 +176,9 @@ func (w *Workbook) newRows(sheet string, rc io.ReadCloser) (*Rows, error) {
 
 // CountRows returns the number of <row> elements in a sheet's data (not
 // the <xdr:row> anchors of its drawings), by a quick byte scan of its XML
-// (about a third of the time Rows takes), for
-// progress reports: it is the number of rows Rows returns for any sheet a
-// spreadsheet program writes. More rows than MaxRows is an ErrTooLarge.
+// (about a third of the time Rows takes), for progress reports: it is the
+// number of rows Rows returns for any sheet a spreadsheet program writes.
+// More rows than MaxRows is an ErrTooLarge.
 func (w *Workbook) CountRows(sheet string) (int, error) {
 	se, err := w.sheet(sheet)
 	if err != nil {
@@ -735,14 +735,14 @@ func (r *Rows) readCell(prevCol int) (int, error) {
 			c.Type = TypeError
 			sp = trimmedSpan(r.arena, vs, ve)
 		case ctDate:
-			serial, duration, ok := isoToSerial(string(v), r.wb.date1904)
+			serial, clock, ok := isoToSerial(string(v), r.wb.date1904)
 			if !ok {
 				return 0, syntaxError(fmt.Sprintf("cell %s has the bad date %q", ColumnName(col)+strconv.Itoa(r.last), v))
 			}
 			c.Type = TypeNumber
 			if !c.Format.IsDate() && !c.Format.IsTime() {
 				switch {
-				case duration:
+				case clock:
 					c.Format = Format{Kind: FormatTime}
 				case serial == math.Trunc(serial):
 					c.Format = Format{Kind: FormatDate}
@@ -832,9 +832,10 @@ var (
 // isoToSerial converts the ISO 8601 value of a t="d" cell (a date, a date
 // and time, a time, or a duration as Excel Strict writes times) to the
 // serial Excel would store for it, rounded to the millisecond as Excel
-// keeps it. A date Excel cannot show gives a serial the value parsers
-// refuse, so that it is a problem in its cell, not a damaged sheet.
-func isoToSerial(s string, date1904 bool) (serial float64, duration, ok bool) {
+// keeps it; clock reports a time or duration without a date. A date Excel
+// cannot show gives a serial the value parsers refuse, so that it is a
+// problem in its cell, not a damaged sheet.
+func isoToSerial(s string, date1904 bool) (serial float64, clock, ok bool) {
 	var t time.Time
 	var err error
 	for _, layout := range []string{"2006-01-02T15:04:05.999999999Z07:00", "2006-01-02T15:04:05.999999999", "2006-01-02", "15:04:05.999999999", "15:04"} {
@@ -848,10 +849,10 @@ func isoToSerial(s string, date1904 bool) (serial float64, duration, ok bool) {
 	}
 	// The wall clock counts, whatever the offset.
 	t = time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC)
-	epoch := epoch1900
+	epoch, clock := epoch1900, false
 	switch {
 	case t.Year() == 0: // a time only
-		epoch = time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC)
+		epoch, clock = time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC), true
 	case date1904:
 		epoch = epoch1904
 	case !t.Before(march1900):
@@ -866,7 +867,7 @@ func isoToSerial(s string, date1904 bool) (serial float64, duration, ok bool) {
 	// Whole seconds from the Unix times, since time.Duration cannot span
 	// the 8,000 years Excel's dates do.
 	ms := (t.Unix()-epoch.Unix())*1000 + int64(math.Round(float64(t.Nanosecond())/1e6))
-	return float64(ms) / msPerDay, false, true
+	return float64(ms) / msPerDay, clock, true
 }
 
 const msPerDay = 24 * 60 * 60 * 1000
