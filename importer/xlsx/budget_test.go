@@ -58,12 +58,12 @@ func (b *Budget) awaitWaiter(t *testing.T) {
 
 func TestSharedStringsBudget(t *testing.T) {
 	t.Run("workbooks opened at once never hold more than the budget together", func(t *testing.T) {
-		// Sixteen uploads at once of a small zip holding 4 MiB of shared
+		// Sixteen uploads at once of a small zip holding 2 MiB of shared
 		// strings (the reported case, 200 MiB each, scaled down): loading
 		// one may need five times its part, so each reserves the whole
-		// 12 MiB budget and the loads take turns; with a 32 MiB budget two
-		// tables stay held while a third loads.
-		for _, size := range []int64{12 << 20, 32 << 20} {
+		// 6 MiB budget and the loads take turns; with a 16 MiB budget
+		// tables stay held while another loads.
+		for _, size := range []int64{6 << 20, 16 << 20} {
 			t.Run(fmt.Sprintf("budget %d MiB", size>>20), func(t *testing.T) { concurrentOpens(t, size) })
 		}
 	})
@@ -214,10 +214,10 @@ func TestSharedStringsBudget(t *testing.T) {
 	})
 }
 
-// concurrentOpens opens sixteen workbooks with 4 MiB of shared strings at
+// concurrentOpens opens sixteen workbooks with 2 MiB of shared strings at
 // once, within a budget of size bytes.
 func concurrentOpens(t *testing.T, size int64) {
-	path := sstBook(t, 4<<20)
+	path := sstBook(t, 2<<20)
 	b := NewBudget(size)
 	lim := Limits{StringsBudget: b, StringsWait: time.Minute}
 	const n = 16
@@ -243,8 +243,8 @@ func concurrentOpens(t *testing.T, size int64) {
 	for err := range errs {
 		t.Error(err)
 	}
-	if p := b.peakUse(); p > b.Size() || p < 4<<20 {
-		t.Errorf("the workbooks held at most %d bytes together; want between 4 MiB and the budget, %d", p, b.Size())
+	if p := b.peakUse(); p > b.Size() || p < 2<<20 {
+		t.Errorf("the workbooks held at most %d bytes together; want between 2 MiB and the budget, %d", p, b.Size())
 	}
 	if u := b.InUse(); u != 0 {
 		t.Errorf("%d bytes still held after every workbook was closed", u)
