@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"testing"
 
 	"github.com/xuri/excelize/v2"
@@ -172,4 +173,52 @@ func lyingZipBytes(t testing.TB, parts map[string]string) []byte {
 	}
 	must(t, zw.Close())
 	return buf.Bytes()
+}
+
+// excelizeRaw reads the non-empty cells of a sheet with excelize, as raw
+// values by A1 reference.
+func excelizeRaw(t testing.TB, path, sheet string) map[string]string {
+	t.Helper()
+	f, err := excelize.OpenFile(path)
+	must(t, err)
+	defer f.Close()
+	rows, err := f.GetRows(sheet, excelize.Options{RawCellValue: true})
+	must(t, err)
+	out := map[string]string{}
+	for i, row := range rows {
+		for j, v := range row {
+			if v != "" {
+				out[ColumnName(j)+strconv.Itoa(i+1)] = v
+			}
+		}
+	}
+	return out
+}
+
+// ourRaw is excelizeRaw for the rows our reader gave: the value as written
+// in the XML (booleans as 1 and 0, as excelize gives them raw).
+func ourRaw(res sheetResult) map[string]string {
+	out := map[string]string{}
+	for _, r := range res.rows {
+		for _, c := range r.Cells {
+			v := c.Value
+			if c.Type == TypeBool {
+				v = map[string]string{"TRUE": "1", "FALSE": "0"}[v]
+			}
+			if v != "" {
+				out[c.Ref(r.Number)] = v
+			}
+		}
+	}
+	return out
+}
+
+// sameAsExcelize checks that our reader and excelize see the same cells,
+// with the same raw values, in a sheet.
+func sameAsExcelize(t *testing.T, path, sheet string, res sheetResult) {
+	t.Helper()
+	want, got := excelizeRaw(t, path, sheet), ourRaw(res)
+	if !maps.Equal(got, want) {
+		t.Errorf("cells read differ from excelize's:\nours     %v\nexcelize %v", got, want)
+	}
 }

@@ -239,8 +239,10 @@ func TestLimits(t *testing.T) {
 		{"XML truncated inside a tag is refused", xmlHead + `<worksheet xmlns="` + nsMain + `"><sheetData><row r="1"><c r="A1" t="inl`},
 		{"XML truncated after a row is refused", xmlHead + `<worksheet xmlns="` + nsMain + `"><sheetData><row r="1"/>`},
 		{"a DOCTYPE is refused", xmlHead + `<!DOCTYPE worksheet [<!ENTITY a "aaaa">]><worksheet xmlns="` + nsMain + `"><sheetData/></worksheet>`},
-		{"UTF-16 XML is refused", "\xff\xfe<\x00w\x00"},
+		{"truncated UTF-16 XML is refused", "\xff\xfe<\x00w\x00"},
 		{"a '<' inside a tag is refused", sheetXML(`<row r="1"<c/></row>`)},
+		{"a '<' inside an attribute value is refused, so that CountRows cannot end the sheet data early", sheetXML(`<row r="1" x="</sheetData>"/><row r="2"/>`)},
+		{"a '<' inside an attribute value before the sheet data is refused", xmlHead + `<worksheet><sheetPr x='<sheetData/>'/><sheetData><row r="1"/></sheetData></worksheet>`},
 		{"a mismatched end tag in a row is refused", sheetXML(`<row r="1"><c r="A1"><v>1</v></c></sheetData>`)},
 	}
 	for _, tt := range xmlTests {

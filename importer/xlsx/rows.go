@@ -57,7 +57,9 @@ type Row struct {
 	Cells  []Cell // ascending Col; cells without a value and formula are left out
 }
 
-// Range is a merged range: rows 1-based, columns 0-based, inclusive.
+// Range is a merged range: rows 1-based, columns 0-based, inclusive. A
+// range of whole columns ("B:D") spans Excel's rows 1 to 1,048,576, one of
+// whole rows ("3:5") its columns A to XFD.
 type Range struct {
 	FirstRow, LastRow, FirstCol, LastCol int
 }
@@ -85,6 +87,11 @@ func ColumnName(col int) string {
 const (
 	maxRowText = 16 << 20 // inline text and numbers of one row
 	maxMerged  = 1 << 20
+
+	// Excel's sheet size, which a merged range of whole rows or columns
+	// spans whatever the Limits.
+	excelRows = 1 << 20
+	excelCols = 1 << 14
 )
 
 // Rows reads the rows of one sheet in order. Use it from one goroutine.
@@ -117,6 +124,7 @@ type Rows struct {
 	arena  []byte
 	last   int // number of the last row read
 	merged []Range
+	user   bool // holds a use of the workbook's shared strings
 }
 
 const (
@@ -136,18 +144,24 @@ func (w *Workbook) Rows(sheet string) (*Rows, error) {
 	if err != nil {
 		return nil, err
 	}
-	rc, ok, err := w.openPart(se.part)
-	if err != nil {
-		return nil, err
+	if err := w.use(); err != nil {
+		return nil, fmt.Errorf("read sheet %q: %w", sheet, err)
 	}
-	if !ok {
-		return nil, notXLSX("the part of sheet %q is missing", sheet)
+	rc, ok, err := w.openPart(se.part)
+	if err == nil && !ok {
+		err = notXLSX("the part of sheet %q is missing", sheet)
+	}
+	if err != nil {
+		w.done()
+		return nil, err
 	}
 	r, err := w.newRows(sheet, rc)
 	if err != nil {
 		rc.Close()
+		w.done()
 		return nil, err
 	}
+	r.user = true
 	return r, nil
 }
 
@@ -155,15 +169,16 @@ func (w *Workbook) Rows(sheet string) (*Rows, error) {
 func (w *Workbook) newRows(sheet string, rc io.ReadCloser) (*Rows, error) {
 	sc := newScanner(rc)
 	if err := checkEncoding(sc); err != nil {
-		return nil, notXLSX("sheet %q: %v", sheet, err)
+		return nil, sheetError(sheet, err)
 	}
 	return &Rows{wb: w, sheet: sheet, rc: rc, sc: sc}, nil
 }
 
-// CountRows returns the number of <row> elements of a sheet, by a quick
-// byte scan of its XML (about a third of the time Rows takes), for
-// progress reports: it is the number of rows Rows returns for any sheet a
-// spreadsheet program writes. More rows than MaxRows is an ErrTooLarge.
+// CountRows returns the number of <row> elements in a sheet's data (not
+// the <xdr:row> anchors of its drawings), by a quick byte scan of its XML
+// (about a third of the time Rows takes), for progress reports: it is the
+// number of rows Rows returns for any sheet a spreadsheet program writes.
+// More rows than MaxRows is an ErrTooLarge.
 func (w *Workbook) CountRows(sheet string) (int, error) {
 	se, err := w.sheet(sheet)
 	if err != nil {
@@ -177,7 +192,11 @@ func (w *Workbook) CountRows(sheet string) (int, error) {
 		return 0, notXLSX("the part of sheet %q is missing", sheet)
 	}
 	defer rc.Close()
-	n, err := countStart(newScanner(rc), "row")
+	sc := newScanner(rc)
+	if err := checkEncoding(sc); err != nil {
+		return 0, sheetError(sheet, err)
+	}
+	n, err := countRows(sc)
 	if err != nil {
 		return n, sheetError(sheet, err)
 	}
@@ -187,14 +206,20 @@ func (w *Workbook) CountRows(sheet string) (int, error) {
 	return n, nil
 }
 
-// countStart counts the start tags with the given local name.
-func countStart(s *scanner, local string) (int, error) {
+// countRows counts the <row> start tags in the first <sheetData>, the
+// sheet's own rows. Elsewhere an element with the local name row is not
+// one: drawings and form controls anchor themselves with <xdr:row>.
+func countRows(s *scanner) (int, error) {
 	n := 0
+	var end []byte // the name of the sheet data as its start tag wrote it, once in it
 	for {
 		i := bytes.IndexByte(s.buf[s.pos:s.end], '<')
 		if i < 0 {
 			s.pos = s.end
 			if !s.fill() {
+				if end != nil && s.err == nil {
+					return n, errTruncated
+				}
 				return n, s.err
 			}
 			continue
@@ -210,6 +235,11 @@ func countStart(s *scanner, local string) (int, error) {
 			}
 			continue
 		case '/':
+			// XML ends an element with the name it started with, so one
+			// byte tells most end tags from the sheet data's.
+			if end != nil && s.atEndTag(end) {
+				return n, nil
+			}
 			s.pos += 2
 			continue
 		}
@@ -225,11 +255,40 @@ func countStart(s *scanner, local string) (int, error) {
 				break
 			}
 		}
-		if j < len(b) && string(localName(b[1:j])) == local {
-			n++
+		if j >= len(b) {
+			s.pos += j
+			continue
+		}
+		switch local := localName(b[1:j]); {
+		case end != nil:
+			if string(local) == "row" {
+				n++
+			}
+		case string(local) == "sheetData":
+			end = append([]byte(nil), b[1:j]...)
+			te, err := s.tagEnd()
+			if err != nil {
+				return n, err
+			}
+			if s.buf[s.pos+te-1] == '/' { // <sheetData/>
+				return n, nil
+			}
+			j = te + 1
 		}
 		s.pos += j
 	}
+}
+
+// atEndTag reports whether the tag at pos is the end tag </name>.
+func (s *scanner) atEndTag(name []byte) bool {
+	if s.pos+2 < s.end && s.buf[s.pos+2] != name[0] {
+		return false
+	}
+	if !s.ensure(len(name) + 3) {
+		return false
+	}
+	b := s.buf[s.pos+2 : s.end]
+	return bytes.HasPrefix(b, name) && isNameEnd(b[len(name)])
 }
 
 func sheetError(sheet string, err error) error {
@@ -264,6 +323,10 @@ func (r *Rows) release() {
 	if r.rc != nil {
 		r.rc.Close()
 		r.rc = nil
+	}
+	if r.user {
+		r.user = false
+		r.wb.done()
 	}
 }
 
@@ -357,14 +420,26 @@ func (r *Rows) tail() error {
 func (r *Rows) addMerge() error {
 	raw, _ := attr(r.sc.attrs, "ref")
 	ref := string(trimSpace(raw))
-	a, b, ok := strings.Cut(ref, ":")
-	if !ok {
+	a, b, pair := strings.Cut(ref, ":")
+	if !pair {
 		b = a
 	}
 	c1, r1, ok1 := parseRef([]byte(a))
 	c2, r2, ok2 := parseRef([]byte(b))
-	if !ok1 || !ok2 || r1 == 0 || r2 == 0 {
+	switch {
+	case ok1 && ok2 && r1 > 0 && r2 > 0:
+	case !pair || ok1 != ok2:
 		return syntaxError(fmt.Sprintf("bad merged range %q", ref))
+	case ok1 && r1 == 0 && r2 == 0: // whole columns, "B:D"
+		r1, r2 = 1, excelRows
+	default: // whole rows, "3:5"
+		var okR1, okR2 bool
+		r1, okR1 = atoi([]byte(a))
+		r2, okR2 = atoi([]byte(b))
+		if !okR1 || !okR2 || r1 == 0 || r2 == 0 {
+			return syntaxError(fmt.Sprintf("bad merged range %q", ref))
+		}
+		c1, c2 = 0, excelCols-1
 	}
 	if len(r.merged) >= maxMerged {
 		return tooLarge("sheet %q has more than %s merged ranges", r.sheet, human.Count(maxMerged))
@@ -660,15 +735,19 @@ func (r *Rows) readCell(prevCol int) (int, error) {
 			c.Type = TypeError
 			sp = trimmedSpan(r.arena, vs, ve)
 		case ctDate:
-			serial, ok := isoToSerial(string(v), r.wb.date1904)
+			serial, clock, ok := isoToSerial(string(v), r.wb.date1904)
 			if !ok {
 				return 0, syntaxError(fmt.Sprintf("cell %s has the bad date %q", ColumnName(col)+strconv.Itoa(r.last), v))
 			}
 			c.Type = TypeNumber
 			if !c.Format.IsDate() && !c.Format.IsTime() {
-				c.Format = Format{Kind: FormatDateTime}
-				if serial == math.Trunc(serial) {
-					c.Format.Kind = FormatDate
+				switch {
+				case clock:
+					c.Format = Format{Kind: FormatTime}
+				case serial == math.Trunc(serial):
+					c.Format = Format{Kind: FormatDate}
+				default:
+					c.Format = Format{Kind: FormatDateTime}
 				}
 			}
 			r.arena = strconv.AppendFloat(r.arena[:base], serial, 'f', -1, 64)
@@ -740,8 +819,23 @@ func (r *Rows) finishRow() {
 	r.row.Cells = r.cells
 }
 
-// isoToSerial converts the ISO 8601 value of a t="d" cell to a date serial.
-func isoToSerial(s string, date1904 bool) (float64, bool) {
+// Epochs of the date systems. In the 1900 system Excel counts 1900-02-29,
+// a day that never was, so it counts days from 1899-12-30 from March 1900
+// on and from 1899-12-31 before.
+var (
+	epoch1900      = time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC)
+	epoch1900Early = time.Date(1899, 12, 31, 0, 0, 0, 0, time.UTC)
+	march1900      = time.Date(1900, 3, 1, 0, 0, 0, 0, time.UTC)
+	epoch1904      = time.Date(1904, 1, 1, 0, 0, 0, 0, time.UTC)
+)
+
+// isoToSerial converts the ISO 8601 value of a t="d" cell (a date, a date
+// and time, a time, or a duration as Excel Strict writes times) to the
+// serial Excel would store for it, rounded to the millisecond as Excel
+// keeps it; clock reports a time or duration without a date. A date Excel
+// cannot show gives a serial the value parsers refuse, so that it is a
+// problem in its cell, not a damaged sheet.
+func isoToSerial(s string, date1904 bool) (serial float64, clock, ok bool) {
 	var t time.Time
 	var err error
 	for _, layout := range []string{"2006-01-02T15:04:05.999999999Z07:00", "2006-01-02T15:04:05.999999999", "2006-01-02", "15:04:05.999999999", "15:04"} {
@@ -750,21 +844,85 @@ func isoToSerial(s string, date1904 bool) (float64, bool) {
 		}
 	}
 	if err != nil {
-		return 0, false
+		days, ok := parseDuration(s)
+		return days, ok, ok
 	}
-	if t.Year() == 0 { // a time only
-		return float64(t.Hour()*3600+t.Minute()*60+t.Second()) / 86400, true
-	}
-	epoch := time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC)
-	if date1904 {
-		epoch = time.Date(1904, 1, 1, 0, 0, 0, 0, time.UTC)
-	}
+	// The wall clock counts, whatever the offset.
 	t = time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC)
-	days := t.Sub(epoch).Hours() / 24
-	if days < 0 || days > 2958466 {
+	epoch, clock := epoch1900, false
+	switch {
+	case t.Year() == 0: // a time only
+		epoch, clock = time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC), true
+	case date1904:
+		epoch = epoch1904
+	case !t.Before(march1900):
+	case !t.Before(epoch1900Early):
+		epoch = epoch1900Early
+	case !t.Before(epoch1900):
+		// 1899-12-30 has no serial; programs that count from it write a
+		// time of day on it, which is how it is read.
+	default:
+		epoch = epoch1900Early
+	}
+	// Whole seconds from the Unix times, since time.Duration cannot span
+	// the 8,000 years Excel's dates do.
+	ms := (t.Unix()-epoch.Unix())*1000 + int64(math.Round(float64(t.Nanosecond())/1e6))
+	return float64(ms) / msPerDay, clock, true
+}
+
+const msPerDay = 24 * 60 * 60 * 1000
+
+// parseDuration parses an ISO 8601 duration such as PT0H11M0.000S into
+// days, rounded to the millisecond. Years and months, whose length
+// varies, must be zero.
+func parseDuration(s string) (float64, bool) {
+	neg := strings.HasPrefix(s, "-")
+	rest, ok := strings.CutPrefix(strings.TrimPrefix(s, "-"), "P")
+	if !ok {
 		return 0, false
 	}
-	return math.Round(days*86400) / 86400, true
+	datePart, timePart, hasTime := strings.Cut(rest, "T")
+	if (hasTime && timePart == "") || (!hasTime && datePart == "") {
+		return 0, false
+	}
+	d, ok1 := durationParts(datePart, "YMWD", [...]float64{0, 0, 7, 1})
+	t, ok2 := durationParts(timePart, "HMS", [...]float64{1.0 / 24, 1.0 / (24 * 60), 1.0 / (24 * 60 * 60), 0})
+	if !ok1 || !ok2 {
+		return 0, false
+	}
+	days := math.Round((d+t)*msPerDay) / msPerDay
+	if neg && days != 0 {
+		days = -days
+	}
+	return days, true
+}
+
+// durationParts sums the parts of one half of a duration ("1DT", "2H30M")
+// in days: each a decimal number and one of units, in order, at most once;
+// a unit of scale 0 must have the number 0.
+func durationParts(s, units string, scale [4]float64) (float64, bool) {
+	days, next := 0.0, 0
+	for s != "" {
+		i := 0
+		for i < len(s) && (s[i] >= '0' && s[i] <= '9' || s[i] == '.' || s[i] == ',') {
+			i++
+		}
+		if i == 0 || i == len(s) {
+			return 0, false
+		}
+		n, err := strconv.ParseFloat(strings.Replace(s[:i], ",", ".", 1), 64)
+		u := strings.IndexByte(units[next:], s[i])
+		if err != nil || u < 0 {
+			return 0, false
+		}
+		u += next
+		if scale[u] == 0 && n != 0 {
+			return 0, false
+		}
+		days += n * scale[u]
+		next, s = u+1, s[i+1:]
+	}
+	return days, true
 }
 
 // IsBlank reports whether the row shows nothing: it has no cells, or only

@@ -50,6 +50,7 @@ type scanner struct {
 	err      error // read error other than io.EOF
 
 	name  []byte // local name of the current tag
+	qname []byte // name of the current tag as written, with its prefix
 	attrs []byte // raw attribute text of the current start tag
 	self  bool   // the current start tag is self-closing
 }
@@ -181,11 +182,20 @@ func (s *scanner) tagEnd() (int, error) {
 			case '<':
 				return 0, syntaxError("unexpected '<' inside a tag")
 			}
-			j := bytes.IndexByte(buf[i+1:], c)
-			if j < 0 {
+			// Skip the quoted value, byte by byte since values are short.
+			// XML allows no '<' in it; CountRows, which does not read
+			// attributes, relies on that.
+			k := i + 1
+			for k < len(buf) && buf[k] != c {
+				if buf[k] == '<' {
+					return 0, syntaxError("a '<' inside an attribute value")
+				}
+				k++
+			}
+			if k == len(buf) {
 				break
 			}
-			i += j + 2
+			i = k + 1
 		}
 
 		off := i - s.pos
@@ -241,7 +251,8 @@ func (s *scanner) next() (tokKind, error) {
 			return tokEOF, syntaxError("malformed tag <>")
 		}
 		if tag[0] == '/' {
-			s.name = localName(trimSpace(tag[1:]))
+			s.qname = trimSpace(tag[1:])
+			s.name = localName(s.qname)
 			s.attrs, s.self = nil, false
 			if len(s.name) == 0 {
 				return tokEOF, syntaxError("malformed end tag")
@@ -259,7 +270,8 @@ func (s *scanner) next() (tokKind, error) {
 		if j == 0 {
 			return tokEOF, syntaxError("malformed tag")
 		}
-		s.name = localName(tag[:j])
+		s.qname = tag[:j]
+		s.name = localName(s.qname)
 		s.attrs = tag[j:]
 		if len(s.name) == 0 {
 			return tokEOF, syntaxError("malformed tag")
@@ -459,6 +471,8 @@ func unescape(raw []byte) (string, bool) {
 // and the index after it; ok is false when there are no more attributes or
 // they are malformed.
 func nextAttr(a []byte, i int) (name, val []byte, next int, ok bool) {
+	// The parsing of nextAttrRaw, repeated rather than called: this runs
+	// for every attribute of every cell.
 	for {
 		for i < len(a) && (a[i] == ' ' || a[i] == '\t' || a[i] == '\n' || a[i] == '\r') {
 			i++
@@ -496,6 +510,68 @@ func nextAttr(a []byte, i int) (name, val []byte, next int, ok bool) {
 		}
 		return localName(name), val, i, true
 	}
+}
+
+// nextAttrRaw is nextAttr giving every attribute, xmlns declarations
+// included, by its name as written.
+func nextAttrRaw(a []byte, i int) (name, val []byte, next int, ok bool) {
+	for i < len(a) && (a[i] == ' ' || a[i] == '\t' || a[i] == '\n' || a[i] == '\r') {
+		i++
+	}
+	if i >= len(a) {
+		return nil, nil, i, false
+	}
+	start := i
+	for i < len(a) && a[i] != '=' && a[i] != ' ' && a[i] != '\t' && a[i] != '\n' && a[i] != '\r' {
+		i++
+	}
+	name = a[start:i]
+	for i < len(a) && (a[i] == ' ' || a[i] == '\t' || a[i] == '\n' || a[i] == '\r') {
+		i++
+	}
+	if i >= len(a) || a[i] != '=' {
+		return nil, nil, i, false
+	}
+	i++
+	for i < len(a) && (a[i] == ' ' || a[i] == '\t' || a[i] == '\n' || a[i] == '\r') {
+		i++
+	}
+	if i >= len(a) || (a[i] != '"' && a[i] != '\'') {
+		return nil, nil, i, false
+	}
+	q := a[i]
+	j := bytes.IndexByte(a[i+1:], q)
+	if j < 0 {
+		return nil, nil, i, false
+	}
+	return name, a[i+1 : i+1+j], i + j + 2, true
+}
+
+// nsDecl returns the namespace a start tag's attributes bind prefix to
+// ("" for the default namespace), if they do.
+func nsDecl(a []byte, prefix []byte) (string, bool) {
+	for i := 0; ; {
+		name, val, next, ok := nextAttrRaw(a, i)
+		if !ok {
+			return "", false
+		}
+		i = next
+		if !bytes.HasPrefix(name, []byte("xmlns")) {
+			continue
+		}
+		if rest := name[5:]; (len(prefix) == 0 && len(rest) == 0) || (len(rest) > 0 && rest[0] == ':' && bytes.Equal(rest[1:], prefix)) {
+			uri, _ := unescape(val)
+			return uri, true
+		}
+	}
+}
+
+// prefixOf returns the namespace prefix of a qualified name, or nil.
+func prefixOf(qname []byte) []byte {
+	if i := bytes.LastIndexByte(qname, ':'); i >= 0 {
+		return qname[:i]
+	}
+	return nil
 }
 
 // attr returns the raw value of the attribute with the given local name.

@@ -144,7 +144,8 @@ func dateExpected(c Cell) error {
 }
 
 // Time returns a time of day: a time-formatted number cell (Time or
-// DateTime format; the fraction of a day, rounded to the minute), or text
+// DateTime format; the fraction of a day, rounded to the millisecond and
+// then cut to the minute, as Excel shows it), or text
 // HH:MM or H:MM on the 24-hour clock. Anything else is an error saying what
 // was expected. Do not call it on blank cells.
 func Time(c Cell) (hour, minute int, err error) {
@@ -160,7 +161,11 @@ func Time(c Cell) (hour, minute int, err error) {
 		if f < 0 || f >= maxSerial {
 			return 0, 0, fmt.Errorf("the cell holds %s, which is not a time Excel can show", quote(c.Value))
 		}
-		m := int(math.Round((f-math.Floor(f))*24*60)) % (24 * 60)
+		// Excel keeps times to the millisecond and shows the minutes they
+		// are in: 13:30:55 is 13:30, and 13:30 stored a hair short
+		// (0.56249999999999) is still 13:30.
+		ms := int64(math.Round(f*msPerDay)) % msPerDay
+		m := int(ms / (60 * 1000))
 		return m / 60, m % 60, nil
 	case TypeText:
 		if h, m, ok := parseClock(strings.TrimSpace(c.Value)); ok {

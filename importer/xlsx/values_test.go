@@ -128,9 +128,16 @@ func TestTime(t *testing.T) {
 		wantErr string
 	}{
 		{"a time-formatted fraction is a time", num("0.375", timeFmt), 9, 0, ""},
-		{"a fraction is rounded to the minute", num("0.3923611", timeFmt), 9, 25, ""},
+		{"seconds are dropped, not rounded: 13:30:55 is 13:30", num("0.5631365740740741", timeFmt), 13, 30, ""},
+		{"13:30:59 is still 13:30", num("0.5631828703703704", timeFmt), 13, 30, ""},
+		{"exactly 13:30 is 13:30", num("0.5625", timeFmt), 13, 30, ""},
+		{"13:30 stored a hair short is 13:30, as Excel rounds to the millisecond first", num("0.56249999999999", timeFmt), 13, 30, ""},
+		{"a millisecond short of a minute is the minute before", num("0.3923611", timeFmt), 9, 24, ""},
+		{"half a millisecond short of a minute rounds up to it", num("0.5631944444444", timeFmt), 13, 31, ""},
+		{"a date-time serial drops its seconds too", num("45382.5631365740740741", dtFmt), 13, 30, ""},
 		{"a date-time serial gives its time", num("45382.75", dtFmt), 18, 0, ""},
-		{"a fraction rounding up to midnight is 00:00", num("0.99999", timeFmt), 0, 0, ""},
+		{"23:59:59 is 23:59", num("0.99999", timeFmt), 23, 59, ""},
+		{"less than half a millisecond before midnight is 00:00", num("0.999999999999", timeFmt), 0, 0, ""},
 		{"a duration over a day gives the time of day", num("1.25", timeFmt), 6, 0, ""},
 		{"HH:MM text is a time", txt("09:30"), 9, 30, ""},
 		{"H:MM text is a time", txt("7:05"), 7, 5, ""},

@@ -10,22 +10,32 @@
 //
 // Limits (Limits, DefaultLimits) bound everything read: the unpacked size
 // of all parts together (counted while decompressing, whatever the zip
-// directory says), rows and columns per sheet, the shared-string table,
-// and a few internal caps against pathological parts (1 MiB per XML tag,
+// directory says), rows and columns per sheet, the shared-string table of
+// each workbook and of all open workbooks together (Budget), and a few
+// internal caps against pathological parts (1 MiB per XML tag,
 // 16 MiB of inline text per row, 65,536 cell formats, 1,048,576 merged
 // ranges, 10,000 sheets, 8 MiB of zip directory).
 package xlsx
 
 import (
 	"archive/zip"
+	"bytes"
+	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net/url"
 	"os"
 	"path"
+	"runtime"
 	"strings"
 	"sync"
+	"time"
+
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/transform"
 
 	"roster/internal/human"
 )
@@ -41,11 +51,23 @@ type Limits struct {
 	// MaxSharedStrings is the most memory the shared-string table may take,
 	// counted as its text plus 16 bytes a string.
 	MaxSharedStrings int64
+	// StringsBudget is the memory that the shared-string tables of all
+	// open workbooks share (see Budget); a table that needs more than all
+	// of it is ErrTooLarge, whatever MaxSharedStrings says.
+	StringsBudget *Budget
+	// StringsWait is how long Open waits for room in StringsBudget before
+	// it fails with ErrBusy.
+	StringsWait time.Duration
 }
 
 // DefaultLimits are the contract's: 1 GiB unpacked, and Excel's own
-// 1,048,576 rows and 16,384 columns; plus 256 MiB of shared strings.
-var DefaultLimits = Limits{MaxUnpacked: 1 << 30, MaxRows: 1 << 20, MaxCols: 1 << 14, MaxSharedStrings: 256 << 20}
+// 1,048,576 rows and 16,384 columns; plus 256 MiB of shared strings per
+// workbook, 384 MiB for all open workbooks together (one budget for the
+// process), and 20 seconds' wait for it.
+var DefaultLimits = Limits{
+	MaxUnpacked: 1 << 30, MaxRows: 1 << 20, MaxCols: 1 << 14, MaxSharedStrings: 256 << 20,
+	StringsBudget: defaultBudget, StringsWait: defaultStringsWait,
+}
 
 func (l Limits) withDefaults() Limits {
 	if l.MaxUnpacked <= 0 {
@@ -59,6 +81,12 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxSharedStrings <= 0 {
 		l.MaxSharedStrings = DefaultLimits.MaxSharedStrings
+	}
+	if l.StringsBudget == nil {
+		l.StringsBudget = cmp.Or(DefaultLimits.StringsBudget, defaultBudget)
+	}
+	if l.StringsWait <= 0 {
+		l.StringsWait = cmp.Or(DefaultLimits.StringsWait, defaultStringsWait)
 	}
 	return l
 }
@@ -107,19 +135,35 @@ type sheetEntry struct {
 // Workbook is an open .xlsx file. Its methods may be called from several
 // goroutines; each Rows is for one goroutine.
 type Workbook struct {
-	closer   io.Closer
 	files    map[string]*zip.File // by normalised name
 	lim      Limits
-	budget   *budget
+	unpacked *unpackMeter
 	date1904 bool
 	sheets   []sheetEntry
 	strs     stringTable
 	formats  []Format // by cell format (xf) index
+
+	// The shared strings' share of lim.StringsBudget (nil without them),
+	// given back once the workbook and every Rows using them are closed.
+	strHold *hold
+	cleanup runtime.Cleanup
+
+	mu     sync.Mutex
+	closer io.Closer
+	closed bool
+	users  int // of the shared strings: the workbook until Close, and each open Rows
 }
 
 // Open opens the .xlsx file at path and reads its workbook, relationships,
-// styles and shared strings. Sheets are read later, by Rows.
+// styles and shared strings. Sheets are read later, by Rows. It is
+// OpenContext without a context: it waits at most Limits.StringsWait.
 func Open(path string, lim Limits) (*Workbook, error) {
+	return OpenContext(context.Background(), path, lim)
+}
+
+// OpenContext is Open, waiting for room in Limits.StringsBudget at most
+// until ctx is done.
+func OpenContext(ctx context.Context, path string, lim Limits) (*Workbook, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -129,7 +173,7 @@ func Open(path string, lim Limits) (*Workbook, error) {
 		f.Close()
 		return nil, err
 	}
-	w, err := OpenReaderAt(f, st.Size(), lim)
+	w, err := OpenReaderAtContext(ctx, f, st.Size(), lim)
 	if err != nil {
 		f.Close()
 		return nil, err
@@ -141,6 +185,12 @@ func Open(path string, lim Limits) (*Workbook, error) {
 // OpenReaderAt is Open for a workbook of size bytes read through r, which
 // must stay readable until the Workbook is done with. Close does not close r.
 func OpenReaderAt(r io.ReaderAt, size int64, lim Limits) (*Workbook, error) {
+	return OpenReaderAtContext(context.Background(), r, size, lim)
+}
+
+// OpenReaderAtContext is OpenReaderAt, waiting for room in
+// Limits.StringsBudget at most until ctx is done.
+func OpenReaderAtContext(ctx context.Context, r io.ReaderAt, size int64, lim Limits) (*Workbook, error) {
 	lim = lim.withDefaults()
 	if size == 0 {
 		return nil, notXLSX("the file is empty")
@@ -155,41 +205,94 @@ func OpenReaderAt(r io.ReaderAt, size int64, lim Limits) (*Workbook, error) {
 	}
 	cr.limit = 0
 	w := &Workbook{
-		files:  make(map[string]*zip.File, len(zr.File)),
-		lim:    lim,
-		budget: &budget{max: lim.MaxUnpacked, high: map[string]int64{}},
+		files:    make(map[string]*zip.File, len(zr.File)),
+		lim:      lim,
+		unpacked: &unpackMeter{max: lim.MaxUnpacked, high: map[string]int64{}},
 	}
 	var declared uint64
 	for _, f := range zr.File {
 		k := normName(f.Name)
-		if _, dup := w.files[k]; !dup {
-			w.files[k] = f
-			declared += f.UncompressedSize64
+		if _, dup := w.files[k]; dup {
+			// Readers differ on which copy they take, so the file would
+			// not mean the same in Excel as here. Part names are compared
+			// ignoring case, as the packaging format says.
+			return nil, notXLSX("the file is damaged: it holds two parts named %q", f.Name)
 		}
+		w.files[k] = f
+		declared += f.UncompressedSize64
 	}
 	// What the directory declares is refused at once, so an upload that
 	// says it is too large is turned away before any import starts; one
 	// that lies is still stopped while it is unpacked.
 	if declared > uint64(lim.MaxUnpacked) {
-		return nil, w.budget.errLimit()
+		return nil, w.unpacked.errLimit()
 	}
-	if err := w.load(); err != nil {
+	if err := w.load(ctx); err != nil {
+		if w.strHold != nil {
+			w.strHold.release()
+		}
 		return nil, err
+	}
+	w.users = 1
+	if w.strHold != nil {
+		// A workbook dropped without Close must not keep its share of
+		// the budget for the life of the process.
+		w.cleanup = runtime.AddCleanup(w, (*hold).release, w.strHold)
 	}
 	return w, nil
 }
 
-// Close closes the file opened by Open. Open Rows fail after it.
+// Close closes the file opened by Open, and gives the memory of the shared
+// strings back to Limits.StringsBudget once every Rows is closed too.
+// Rows cannot be opened after it, and Rows still open fail if they read
+// from a file Open opened. Calling it again does nothing.
 func (w *Workbook) Close() error {
-	if w.closer == nil {
+	w.mu.Lock()
+	if w.closed {
+		w.mu.Unlock()
 		return nil
 	}
+	w.closed = true
 	c := w.closer
 	w.closer = nil
+	w.doneLocked()
+	w.mu.Unlock()
+	if c == nil {
+		return nil
+	}
 	return c.Close()
 }
 
-// Sheets lists the sheets in workbook (tab) order.
+var errClosed = errors.New("the workbook is closed")
+
+// use starts a use of the shared strings, by a Rows.
+func (w *Workbook) use() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed {
+		return errClosed
+	}
+	w.users++
+	return nil
+}
+
+// done ends a use of the shared strings.
+func (w *Workbook) done() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.doneLocked()
+}
+
+func (w *Workbook) doneLocked() {
+	if w.users--; w.users == 0 && w.strHold != nil {
+		w.cleanup.Stop()
+		w.strHold.release()
+		w.strs = stringTable{}
+	}
+}
+
+// Sheets lists the sheets in workbook (tab) order. A sheet entry with no
+// part (no r:id, as old macro sheets have) is not listed.
 func (w *Workbook) Sheets() []SheetInfo {
 	out := make([]SheetInfo, len(w.sheets))
 	for i, s := range w.sheets {
@@ -237,21 +340,21 @@ func normName(n string) string {
 	return strings.ToLower(strings.TrimPrefix(strings.ReplaceAll(n, `\`, "/"), "/"))
 }
 
-// budget counts the unpacked bytes of the workbook: for each part the most
+// unpackMeter counts the unpacked bytes of the workbook: for each part the most
 // any reader has read of it, summed over parts.
-type budget struct {
+type unpackMeter struct {
 	mu    sync.Mutex
 	max   int64
 	total int64
 	high  map[string]int64
 }
 
-func (b *budget) errLimit() error {
+func (b *unpackMeter) errLimit() error {
 	return tooLarge("it unpacks to more than %s", human.Bytes(b.max))
 }
 
 // reach records that a reader of part has read n bytes in all.
-func (b *budget) reach(part string, n int64) error {
+func (b *unpackMeter) reach(part string, n int64) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if h := b.high[part]; n > h {
@@ -266,7 +369,7 @@ func (b *budget) reach(part string, n int64) error {
 
 type partReader struct {
 	rc   io.ReadCloser
-	b    *budget
+	b    *unpackMeter
 	part string
 	n    int64
 	err  error
@@ -304,13 +407,13 @@ func (w *Workbook) openPart(name string) (rc io.ReadCloser, ok bool, err error) 
 		return nil, false, nil
 	}
 	if f.UncompressedSize64 > uint64(w.lim.MaxUnpacked) {
-		return nil, true, w.budget.errLimit()
+		return nil, true, w.unpacked.errLimit()
 	}
 	r, err := f.Open()
 	if err != nil {
 		return nil, true, damaged(f.Name, err)
 	}
-	return &partReader{rc: r, b: w.budget, part: normName(name)}, true, nil
+	return &partReader{rc: r, b: w.unpacked, part: normName(name)}, true, nil
 }
 
 // ---- loading the workbook ----
@@ -354,7 +457,7 @@ func relsPartOf(part string) string {
 	return path.Join(path.Dir(part), "_rels", path.Base(part)+".rels")
 }
 
-func (w *Workbook) load() error {
+func (w *Workbook) load(ctx context.Context) error {
 	wbPart := ""
 	rels, err := w.readRels("_rels/.rels", nil)
 	if err != nil {
@@ -426,7 +529,7 @@ func (w *Workbook) load() error {
 		}
 	}
 	if stringsPart != "" {
-		if err := w.readSharedStrings(stringsPart); err != nil {
+		if err := w.readSharedStrings(ctx, stringsPart); err != nil {
 			return err
 		}
 	}
@@ -459,15 +562,39 @@ func (w *Workbook) scanPart(part string, fn func(sc *scanner, tok tokKind) error
 	}
 }
 
-// checkEncoding refuses UTF-16 parts, which Excel never writes.
+// checkEncoding prepares sc for the encoding of its part. Parts are UTF-8,
+// or UTF-16 (Excel Mobile writes them so, with a byte order mark and
+// encoding="UTF-16"), which is decoded to UTF-8 as it is read; UTF-16
+// without a mark is recognised by its "<?", as the XML specification
+// says. Other encodings with zero bytes (UTF-32) are refused.
 func checkEncoding(sc *scanner) error {
-	sc.ensure(2)
-	if sc.end-sc.pos >= 2 {
-		b0, b1 := sc.buf[sc.pos], sc.buf[sc.pos+1]
-		if (b0 == 0xFE && b1 == 0xFF) || (b0 == 0xFF && b1 == 0xFE) || b0 == 0 || b1 == 0 {
-			return syntaxError("UTF-16 XML is not supported")
-		}
+	if sc.ensure(4); sc.err != nil {
+		return nil // reported by the first read of the scanner
 	}
+	b := sc.buf[sc.pos:sc.end]
+	var enc encoding.Encoding
+	switch {
+	case bytes.HasPrefix(b, []byte("\xFF\xFE\x00\x00")): // UTF-32
+		return syntaxError("the XML is in an encoding other than UTF-8 and UTF-16")
+	case bytes.HasPrefix(b, []byte("\xFF\xFE")):
+		enc = unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM)
+	case bytes.HasPrefix(b, []byte("\xFE\xFF")):
+		enc = unicode.UTF16(unicode.BigEndian, unicode.ExpectBOM)
+	case bytes.HasPrefix(b, []byte("<\x00?\x00")):
+		enc = unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM)
+	case bytes.HasPrefix(b, []byte("\x00<\x00?")):
+		enc = unicode.UTF16(unicode.BigEndian, unicode.IgnoreBOM)
+	case len(b) >= 2 && (b[0] == 0 || b[1] == 0):
+		return syntaxError("the XML is in an encoding other than UTF-8 and UTF-16")
+	default:
+		return nil
+	}
+	var rest io.Reader = bytes.NewReader(bytes.Clone(b))
+	if !sc.eof {
+		rest = io.MultiReader(rest, sc.rd)
+	}
+	sc.rd = transform.NewReader(rest, enc.NewDecoder())
+	sc.pos, sc.end, sc.eof = 0, 0, false
 	return nil
 }
 
@@ -519,15 +646,52 @@ func (w *Workbook) readRels(part string, need map[string]bool) ([]rel, error) {
 	return out, err
 }
 
+// The spreadsheetml namespace, transitional and strict.
+const (
+	nsSpreadsheetML       = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+	nsSpreadsheetMLStrict = "http://purl.oclc.org/ooxml/spreadsheetml/main"
+)
+
+// inSpreadsheetML reports whether the start tag just read, a child of the
+// root element whose attributes are rootAttrs, is in the spreadsheetml
+// namespace. An element in no namespace at all counts, as everywhere else
+// in this reader.
+func inSpreadsheetML(sc *scanner, rootAttrs []byte) bool {
+	prefix := prefixOf(sc.qname)
+	uri, ok := nsDecl(sc.attrs, prefix)
+	if !ok {
+		uri, ok = nsDecl(rootAttrs, prefix)
+	}
+	if !ok {
+		return len(prefix) == 0
+	}
+	return uri == nsSpreadsheetML || uri == nsSpreadsheetMLStrict
+}
+
 func (w *Workbook) readWorkbook(part string) (rids []string, err error) {
 	inSheets := false
 	meta := 0
+	depth := 0 // elements open
+	var rootAttrs []byte
 	_, err = w.scanPart(part, func(sc *scanner, tok tokKind) error {
+		level := depth // of the element whose tag was just read; the root's is 0
+		if tok == tokEnd {
+			depth--
+			level = depth
+		} else if !sc.self {
+			depth++
+		}
+		if level == 0 && tok == tokStart {
+			rootAttrs = append(rootAttrs[:0], sc.attrs...)
+		}
 		switch string(sc.name) {
 		case "sheets":
 			inSheets = tok == tokStart && !sc.self
 		case "workbookPr":
-			if tok == tokStart {
+			// Excel 2013 and later also write an x15:workbookPr (and Excel
+			// 365 an x14:workbookPr) in the extLst, after the real one and
+			// without date1904: only the workbook's own element counts.
+			if tok == tokStart && level == 1 && inSpreadsheetML(sc, rootAttrs) {
 				v, _ := attrString(sc.attrs, "date1904")
 				w.date1904 = v == "1" || strings.EqualFold(v, "true")
 			}
@@ -543,6 +707,11 @@ func (w *Workbook) readWorkbook(part string) (rids []string, err error) {
 			id, err := attrString(sc.attrs, "id") // r:id
 			if err != nil {
 				return err
+			}
+			if strings.TrimSpace(id) == "" {
+				// An entry with no part (an old macro sheet, very hidden)
+				// holds no data: it is left out, not an error.
+				return nil
 			}
 			if len(w.sheets) >= maxSheets {
 				return tooLarge("it has more than %s sheets", human.Count(maxSheets))
