@@ -104,8 +104,10 @@ func (r *run) addProblems(key StepKey, ps []Problem) {
 	r.step(key).Problems += len(ps)
 	r.status.Problems += len(ps)
 	room := MaxProblems - len(r.problems)
-	if room > 0 {
-		r.problems = append(r.problems, ps[:min(room, len(ps))]...)
+	for _, p := range ps[:max(0, min(room, len(ps)))] {
+		// Whatever made the problem, what is kept of it can be shown,
+		// and saved in either database.
+		r.problems = append(r.problems, p.clean())
 	}
 }
 

@@ -180,7 +180,11 @@ func (r *sheetReader) readRow(row xlsx.Row) ([]any, []Problem) {
 			continue
 		}
 		cell := cellAt(row, at)
-		v, err := convert(col, cell, r.date1904)
+		err := checkCell(cell)
+		var v any
+		if err == nil {
+			v, err = convert(col, cell, r.date1904)
+		}
 		if err != nil {
 			problems = append(problems, Problem{
 				Sheet: r.name, Row: row.Number, Column: col.Header,
@@ -226,12 +230,16 @@ func cellAt(row xlsx.Row, col int) xlsx.Cell {
 }
 
 // shown is a cell's value as the problem reports it.
-func shown(c xlsx.Cell) string {
-	v := c.Value
-	if len(v) > 200 {
-		v = v[:200] + "…"
+func shown(c xlsx.Cell) string { return Cut(c.Value) }
+
+// checkCell finds what Roster cannot keep of a cell, whatever its column
+// wants: a control character in its text. Trimming is the one change
+// Roster makes to a text, so one that trimming removes is no problem.
+func checkCell(c xlsx.Cell) error {
+	if c.Type == xlsx.TypeText {
+		return checkControl(strings.TrimSpace(c.Value))
 	}
-	return v
+	return nil
 }
 
 // convert turns a cell into the value stored for a column: nil for an

@@ -212,7 +212,9 @@ func WriteProblems(w io.Writer, uploadPath string, problems []importer.Problem) 
 		if info.Hidden || importer.Normalize(info.Name) == importer.Normalize(problemsSheet) {
 			continue // ignored on upload, so left out here too
 		}
-		ps := bySheet[info.Name]
+		// Problems name their sheet as the importer keeps it: cut, with
+		// its control characters made visible.
+		ps := bySheet[importer.Cut(info.Name)]
 		slices.SortStableFunc(ps, func(a, b importer.Problem) int { return a.Row - b.Row })
 		if err := b.copySheet(wb, info.Name, sheetName(info.Name, used), ps); err != nil {
 			return fmt.Errorf("sheet %q: %w", info.Name, err)
@@ -309,6 +311,9 @@ func scanSheet(wb *xlsx.Workbook, name string) (*uploadedSheet, error) {
 				case n == importer.Normalize(problemsSheet):
 					u.skip[c.Col] = true
 				case n != "":
+					// Problems name a column the importer does not know
+					// by its header as the importer keeps it: cut.
+					n = importer.Normalize(importer.Cut(text))
 					if _, dup := u.byName[n]; !dup {
 						u.byName[n] = c.Col
 					}

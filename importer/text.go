@@ -1,0 +1,129 @@
+package importer
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// Text from a workbook or an upload reaches pages, JSON, workbooks and
+// the database. However long or strange it is, what Roster keeps and
+// shows of it is short, valid UTF-8 and free of control characters: a
+// 1 MiB cell quoted in 500 problems must not cost 500 MiB, and PostgreSQL
+// refuses NUL and invalid UTF-8 outright.
+
+// MaxQuoted is how many characters of a value Roster quotes: in problems,
+// warnings, pages, workbooks and JSON. Enough to recognise a cell by, few
+// enough that the problems of a whole workbook stay small.
+const MaxQuoted = 200
+
+// maxMessage bounds a problem's message. Messages quote at most a few
+// values, each cut at MaxQuoted; this only guards against a message made
+// elsewhere (the reader's) that quotes more.
+const maxMessage = 4 * MaxQuoted
+
+// Cut is a value as Roster shows and keeps it when it quotes it: bytes
+// that are not UTF-8 become U+FFFD, control characters other than tab,
+// line feed and carriage return become their visible pictures (NUL is
+// "␀"), and past MaxQuoted characters the rest becomes "…".
+func Cut(s string) string { return cut(s, MaxQuoted, false) }
+
+// Quote is Cut in double quotes, as a message quotes a value.
+func Quote(s string) string { return strconv.Quote(Cut(s)) }
+
+// cut makes s valid UTF-8 without control characters (but tab, line feed
+// and carriage return, unless all is set) and, when max >= 0, cuts it at
+// max characters with an ellipsis. It reads at most max characters of s.
+func cut(s string, max int, all bool) string {
+	if clean(s, max, all) {
+		return s
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range s { // a byte that is not UTF-8 comes as U+FFFD
+		if max >= 0 && n == max {
+			b.WriteString("…")
+			break
+		}
+		n++
+		if isControl(r) && (all || !allowedControl(r)) {
+			r = picture(r)
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// clean reports, without allocating, whether cut would leave s as it is,
+// as it does for nearly every value.
+func clean(s string, max int, all bool) bool {
+	n := 0
+	for i := 0; i < len(s); n++ {
+		if max >= 0 && n == max {
+			return false
+		}
+		if c := s[i]; c < utf8.RuneSelf {
+			if (c < 0x20 || c == 0x7f) && (all || !allowedControl(rune(c))) {
+				return false
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if (r == utf8.RuneError && size == 1) || isControl(r) {
+			return false
+		}
+		i += size
+	}
+	return true
+}
+
+func allowedControl(r rune) bool { return r == '\t' || r == '\n' || r == '\r' }
+
+// isControl is Unicode's control characters: C0, DEL and C1.
+func isControl(r rune) bool { return r < 0x20 || (r >= 0x7f && r < 0xa0) }
+
+// picture is the visible stand-in of a control character: U+2400 to
+// U+2421 for C0 and DEL, U+FFFD for C1, which has no pictures.
+func picture(r rune) rune {
+	switch {
+	case r < 0x20:
+		return 0x2400 + r
+	case r == 0x7f:
+		return 0x2421
+	}
+	return utf8.RuneError
+}
+
+// controlIn finds the first control character of s other than tab, line
+// feed and carriage return (all of them when all is set).
+func controlIn(s string, all bool) (rune, bool) {
+	for _, r := range s {
+		if isControl(r) && (all || !allowedControl(r)) {
+			return r, true
+		}
+	}
+	return 0, false
+}
+
+// checkControl finds a control character other than tab, line feed and
+// carriage return in a cell's text: invisible, refused by PostgreSQL
+// (NUL) or not writable in a workbook, so nothing Roster can keep.
+func checkControl(s string) error {
+	if r, found := controlIn(s, false); found {
+		return fmt.Errorf("the cell contains a control character (U+%04X), which Roster cannot keep; delete it", r)
+	}
+	return nil
+}
+
+// clean is a problem as Roster keeps it: every text it holds valid UTF-8
+// without control characters, values cut at MaxQuoted characters. Sheet
+// and column names come from the workbook too.
+func (p Problem) clean() Problem {
+	p.Sheet = Cut(p.Sheet)
+	p.Column = Cut(p.Column)
+	p.Value = Cut(p.Value)
+	p.Message = cut(p.Message, maxMessage, false)
+	return p
+}
