@@ -320,11 +320,11 @@ func (r *run) matchSheets(wb *xlsx.Workbook) map[StepKey]string {
 		case Normalize(info.Name) == Normalize(ProblemsName):
 			// The problems workbook's own sheet: ignored on purpose.
 		case info.Hidden:
-			r.warn(fmt.Sprintf("Sheet %q is hidden; it was ignored.", info.Name))
+			r.warn(fmt.Sprintf("Sheet %s is hidden; it was ignored.", Quote(info.Name)))
 		case match == nil:
-			r.warn(fmt.Sprintf("Sheet %q is not one Roster knows; it was ignored.", info.Name))
+			r.warn(fmt.Sprintf("Sheet %s is not one Roster knows; it was ignored.", Quote(info.Name)))
 		case found[match.Step] != "":
-			r.warn(fmt.Sprintf("Sheet %q repeats sheet %q; it was ignored.", info.Name, found[match.Step]))
+			r.warn(fmt.Sprintf("Sheet %s repeats sheet %s; it was ignored.", Quote(info.Name), Quote(found[match.Step])))
 		default:
 			found[match.Step] = info.Name
 		}
@@ -413,8 +413,8 @@ func (r *run) checkSheet(ctx context.Context, tx Tx, sh *Sheet, name string) err
 	}
 	for _, rp := range repeats {
 		problems = append(problems, Problem{
-			Sheet: name, Row: rp.Row, Column: keyHeader, Value: rp.Value,
-			Message: fmt.Sprintf("%s %q is repeated: row %d already has it", keyName, rp.Value, rp.FirstRow),
+			Sheet: name, Row: rp.Row, Column: keyHeader, Value: Cut(rp.Value),
+			Message: fmt.Sprintf("%s %s is repeated: row %d already has it", keyName, Quote(rp.Value), rp.FirstRow),
 		})
 	}
 	for _, field := range sh.Unique {
@@ -428,8 +428,8 @@ func (r *run) checkSheet(ctx context.Context, tx Tx, sh *Sheet, name string) err
 		}
 		for _, rp := range repeats {
 			problems = append(problems, Problem{
-				Sheet: name, Row: rp.Row, Column: col.Header, Value: rp.Value,
-				Message: fmt.Sprintf("%s %q is also on row %d; each must be different", col.Header, rp.Value, rp.FirstRow),
+				Sheet: name, Row: rp.Row, Column: col.Header, Value: Cut(rp.Value),
+				Message: fmt.Sprintf("%s %s is also on row %d; each must be different", col.Header, Quote(rp.Value), rp.FirstRow),
 			})
 		}
 		taken, err := tx.Taken(ctx, sh, field)
@@ -438,8 +438,8 @@ func (r *run) checkSheet(ctx context.Context, tx Tx, sh *Sheet, name string) err
 		}
 		for _, tk := range taken {
 			problems = append(problems, Problem{
-				Sheet: name, Row: tk.Row, Column: col.Header, Value: tk.Value,
-				Message: fmt.Sprintf("%s %q already belongs to %s %q in Roster", col.Header, tk.Value, keyHeader, tk.Owner),
+				Sheet: name, Row: tk.Row, Column: col.Header, Value: Cut(tk.Value),
+				Message: fmt.Sprintf("%s %s already belongs to %s %s in Roster", col.Header, Quote(tk.Value), keyHeader, Quote(tk.Owner)),
 			})
 		}
 	}
@@ -452,8 +452,8 @@ func (r *run) checkSheet(ctx context.Context, tx Tx, sh *Sheet, name string) err
 		}
 		for _, d := range dangling {
 			problems = append(problems, Problem{
-				Sheet: name, Row: d.Row, Column: col.Header, Value: d.Value,
-				Message: fmt.Sprintf("%s %q is not in the %s sheet and not yet in Roster; add it there or correct the value", col.Header, d.Value, target.Name),
+				Sheet: name, Row: d.Row, Column: col.Header, Value: Cut(d.Value),
+				Message: fmt.Sprintf("%s %s is not in the %s sheet and not yet in Roster; add it there or correct the value", col.Header, Quote(d.Value), target.Name),
 			})
 		}
 	}

@@ -122,9 +122,10 @@ func (r *sheetReader) readHeader(row xlsx.Row) []Problem {
 		if strings.TrimSpace(text) == "" {
 			continue
 		}
+		key := HeaderKey(text)
 		found := false
 		for i, col := range r.sheet.Columns {
-			if Normalize(col.Header) != Normalize(text) {
+			if key == "" || Normalize(col.Header) != key {
 				continue
 			}
 			found = true
@@ -140,13 +141,13 @@ func (r *sheetReader) readHeader(row xlsx.Row) []Problem {
 					col.Header, xlsx.ColumnName(r.cols[i]), xlsx.ColumnName(c.Col)),
 			})
 		}
-		if !found && Normalize(text) == Normalize(ProblemsName) {
+		if !found && key == Normalize(ProblemsName) {
 			r.notes = c.Col
 			continue
 		}
 		if !found {
-			r.warnings = append(r.warnings, fmt.Sprintf("Sheet %q: column %q (%s) is not one Roster knows; it was ignored.",
-				r.name, text, xlsx.ColumnName(c.Col)))
+			r.warnings = append(r.warnings, fmt.Sprintf("Sheet %s: column %s (%s) is not one Roster knows; it was ignored.",
+				Quote(r.name), Quote(text), xlsx.ColumnName(c.Col)))
 		}
 	}
 	problems := dup
@@ -159,6 +160,21 @@ func (r *sheetReader) readHeader(row xlsx.Row) []Problem {
 		}
 	}
 	return problems
+}
+
+// maxHeader is the longest header text, spaces around it aside, that is
+// compared with the headers Roster knows; those are a few words.
+const maxHeader = 1 << 10
+
+// HeaderKey is a header text normalised for matching, or "" for a text
+// too long to be a header Roster knows. Compute it once per cell, not once
+// per column compared: a row of 16,384 header cells of 64 KiB each would
+// otherwise be normalised over and over, gigabytes of copies.
+func HeaderKey(text string) string {
+	if len(strings.TrimSpace(text)) > maxHeader {
+		return ""
+	}
+	return Normalize(text)
 }
 
 func (r *sheetReader) headerName(col int) string {
@@ -180,6 +196,10 @@ func (r *sheetReader) readRow(row xlsx.Row) ([]any, []Problem) {
 			continue
 		}
 		cell := cellAt(row, at)
+		if cell.Type == xlsx.TypeError {
+			// The reader's message quotes the error text whole.
+			cell.Value = Cut(cell.Value)
+		}
 		err := checkCell(cell)
 		var v any
 		if err == nil {
@@ -233,9 +253,13 @@ func cellAt(row xlsx.Row, col int) xlsx.Cell {
 func shown(c xlsx.Cell) string { return Cut(c.Value) }
 
 // checkCell finds what Roster cannot keep of a cell, whatever its column
-// wants: a control character in its text. Trimming is the one change
-// Roster makes to a text, so one that trimming removes is no problem.
+// wants: more than a cell can hold, or a control character in its text.
+// Trimming is the one change Roster makes to a text, so a control
+// character that trimming removes is no problem.
 func checkCell(c xlsx.Cell) error {
+	if err := checkLength(c.Value); err != nil {
+		return err
+	}
 	if c.Type == xlsx.TypeText {
 		return checkControl(strings.TrimSpace(c.Value))
 	}
@@ -275,8 +299,8 @@ func convert(col Column, c xlsx.Cell, date1904 bool) (any, error) {
 	case KindWhole:
 		n, err := strconv.Atoi(text)
 		if err != nil || n < col.Min || n > col.Max {
-			return nil, fmt.Errorf("expected a whole number of %s from %d to %d, found %q",
-				strings.ToLower(col.Header), col.Min, col.Max, text)
+			return nil, fmt.Errorf("expected a whole number of %s from %d to %d, found %s",
+				strings.ToLower(col.Header), col.Min, col.Max, Quote(text))
 		}
 		return n, nil
 	}
@@ -292,10 +316,10 @@ func checkEmail(s string) (string, error) {
 	if !ok || local == "" || strings.Contains(domain, "@") ||
 		!strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") ||
 		strings.ContainsAny(s, " \t\r\n<>,;") {
-		return "", fmt.Errorf("%w, found %q", errEmail, s)
+		return "", fmt.Errorf("%w, found %s", errEmail, Quote(s))
 	}
 	if _, err := mail.ParseAddress(s); err != nil {
-		return "", fmt.Errorf("%w, found %q", errEmail, s)
+		return "", fmt.Errorf("%w, found %s", errEmail, Quote(s))
 	}
 	return strings.ToLower(s), nil
 }

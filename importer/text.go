@@ -4,7 +4,10 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf16"
 	"unicode/utf8"
+
+	"roster/internal/human"
 )
 
 // Text from a workbook or an upload reaches pages, JSON, workbooks and
@@ -17,6 +20,12 @@ import (
 // warnings, pages, workbooks and JSON. Enough to recognise a cell by, few
 // enough that the problems of a whole workbook stay small.
 const MaxQuoted = 200
+
+// MaxCellChars is the most characters a cell may hold: Excel's own limit,
+// counted as Excel counts them (UTF-16 code units), so that every value
+// Roster keeps fits in a cell of the export whole. (excelize, which
+// writes the export, cuts a longer one there silently.)
+const MaxCellChars = 32_767
 
 // maxMessage bounds a problem's message. Messages quote at most a few
 // values, each cut at MaxQuoted; this only guards against a message made
@@ -105,6 +114,29 @@ func controlIn(s string, all bool) (rune, bool) {
 		}
 	}
 	return 0, false
+}
+
+// cellLength is the length of s as Excel counts it: in UTF-16 code units.
+func cellLength(s string) int {
+	n := 0
+	for _, r := range s {
+		n += utf16.RuneLen(r)
+	}
+	return n
+}
+
+// checkLength finds a cell longer than MaxCellChars.
+func checkLength(s string) error {
+	// A byte of UTF-8 gives at most one UTF-16 unit: a short string needs
+	// no counting.
+	if len(s) <= MaxCellChars {
+		return nil
+	}
+	if n := cellLength(s); n > MaxCellChars {
+		return fmt.Errorf("the cell holds %s characters, more than the %s a cell can hold; shorten it",
+			human.Count(n), human.Count(MaxCellChars))
+	}
+	return nil
 }
 
 // checkControl finds a control character other than tab, line feed and
