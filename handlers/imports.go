@@ -199,14 +199,18 @@ type jsonStatus struct {
 	Problems int        `json:"problems"`
 	Ahead    int        `json:"ahead"`
 	Error    string     `json:"error,omitempty"`
-	Warnings []string   `json:"warnings"`
+	Warnings []string   `json:"warnings"` // the first importer.MaxWarnings
 	Steps    []jsonStep `json:"steps"`
+
+	// WarningCount counts every warning, listed in Warnings or not.
+	WarningCount int `json:"warning_count"`
 }
 
 func statusJSON(st importer.Status) jsonStatus {
 	out := jsonStatus{
 		ID: st.ID, State: string(st.State), FileName: st.FileName, Problems: st.Problems,
 		Ahead: st.Ahead, Error: st.Error, Warnings: append([]string{}, st.Warnings...),
+		WarningCount: warningCount(st),
 	}
 	for _, s := range st.Steps {
 		out.Steps = append(out.Steps, jsonStep{

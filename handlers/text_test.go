@@ -6,6 +6,7 @@ package handlers_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -154,5 +155,49 @@ func TestHostileCellsKeepThePagesSmall(t *testing.T) {
 			}
 			problemsListed(t, a, page)
 		})
+	})
+}
+
+func TestManyWarningsAreCountedAndTheFirstShown(t *testing.T) {
+	// Every sheet with its columns, then unknown ones up to the last
+	// column a sheet may have: 114,661 warnings.
+	var sheets []rawxlsx.Sheet
+	for _, sh := range importer.Sheets {
+		var header []any
+		for _, c := range sh.Columns {
+			header = append(header, c.Header)
+		}
+		for len(header) < 16_384 {
+			header = append(header, fmt.Sprintf("Junk %d", len(header)))
+		}
+		sheets = append(sheets, rawxlsx.Sheet{Name: sh.Name, Rows: [][]any{header}})
+	}
+	junk := rawBook(t, rawxlsx.Book{Sheets: sheets})
+	onEachDatabase(t, func(t *testing.T, a *app) {
+		page := finished(t, a, "junk.xlsx", junk)
+		doc := wantPageSmall(t, a, page, 200_000, 50_000)
+		if n := doc.Find("ul.warnings li").Length(); n != 100 {
+			t.Errorf("the page lists %d warnings, want the first 100", n)
+		}
+		if got := strings.TrimSpace(doc.Find(".more-warnings").Text()); got != "… and 114,561 more warnings" {
+			t.Errorf("the page says %q after the warnings, want … and 114,561 more warnings", got)
+		}
+		var st struct {
+			Warnings     []string `json:"warnings"`
+			WarningCount int      `json:"warning_count"`
+		}
+		req, _ := http.NewRequest("GET", a.URL+page, nil)
+		req.Header.Set("Accept", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+			t.Fatal(err)
+		}
+		if len(st.Warnings) != 100 || st.WarningCount != 114_661 {
+			t.Errorf("the status JSON lists %d warnings and counts %d, want 100 and 114,661", len(st.Warnings), st.WarningCount)
+		}
 	})
 }

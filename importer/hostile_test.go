@@ -117,6 +117,9 @@ func testHostileWorkbooksStaySmall(t *testing.T, open opener) {
 				t.Fatalf("a warning of %d characters: %.300s…", n, w)
 			}
 		}
+		if n, all := len(res.Status.Warnings), res.Status.WarningCount; n != importer.MaxWarnings || all != 16_382 {
+			t.Errorf("%d warnings kept of %d, want %d of 16,382", n, all, importer.MaxWarnings)
+		}
 		d.wantRows(t, "SELECT * FROM areas", "W|West")
 	})
 }
@@ -162,5 +165,40 @@ func BenchmarkHostile(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// junkColumns is every sheet with its columns, then unknown columns up to
+// the last one a sheet may have.
+func junkColumns(t testing.TB) string {
+	t.Helper()
+	var sheets []rawxlsx.Sheet
+	for _, sh := range importer.Sheets {
+		var header []any
+		for _, c := range sh.Columns {
+			header = append(header, c.Header)
+		}
+		for len(header) < 16_384 {
+			header = append(header, fmt.Sprintf("Junk %d", len(header)))
+		}
+		sheets = append(sheets, rawxlsx.Sheet{Name: sh.Name, Rows: [][]any{header}})
+	}
+	return writeRaw(t, rawxlsx.Book{Sheets: sheets})
+}
+
+func TestWarningsAreCountedAndTheFirstKept(t *testing.T) {
+	d := openSQLite(t)
+	res := importPath(t, t.Context(), d, junkColumns(t), nil)
+	if res.Status.State != importer.Succeeded {
+		t.Fatalf("import %s (%s), want succeeded: unknown columns are ignored", res.Status.State, res.Status.Error)
+	}
+	if n, all := len(res.Status.Warnings), res.Status.WarningCount; n != importer.MaxWarnings || all != 114_661 {
+		t.Errorf("%d warnings kept of %d, want %d of 114,661", n, all, importer.MaxWarnings)
+	}
+	wantWarnings(t, res.Status.Warnings[:2], `Sheet "Areas": column "Junk 2" (C)`, `Sheet "Areas": column "Junk 3" (D)`)
+	status, err := json.Marshal(res.Status)
+	noErr(t, err)
+	if len(status) > 50_000 {
+		t.Errorf("the status takes %d bytes of JSON", len(status))
 	}
 }

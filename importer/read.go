@@ -20,7 +20,8 @@ const rowsPerBatch = 2000
 type batch struct {
 	rows     [][]any   // Excel row number, then one value per field
 	problems []Problem // found in these rows
-	warnings []string  // about the sheet's header
+	warnings []string  // about the sheet's header: the first MaxWarnings
+	warned   int       // how many warnings there are about it
 	read     int       // data rows read so far in the sheet
 }
 
@@ -36,9 +37,10 @@ type sheetReader struct {
 	date1904 bool
 	cols     []int // workbook column of each of the sheet's columns; -1 if absent
 	header   []string
-	headerAt int // Excel row number of the header row
-	warnings []string
-	notes    int // the problems workbook's Problems column; -1 if none
+	headerAt int      // Excel row number of the header row
+	warnings []string // the first MaxWarnings
+	warned   int      // every warning, counted
+	notes    int      // the problems workbook's Problems column; -1 if none
 }
 
 // readSheet reads every row of a sheet and hands checked batches to send,
@@ -58,7 +60,7 @@ func readSheet(wb *xlsx.Workbook, sh *Sheet, name string, send func(batch) bool)
 		}
 		if r.cols == nil {
 			cur.problems = append(cur.problems, r.readHeader(row)...)
-			cur.warnings = r.warnings
+			cur.warnings, cur.warned = r.warnings, r.warned
 			continue
 		}
 		cur.read++
@@ -146,8 +148,11 @@ func (r *sheetReader) readHeader(row xlsx.Row) []Problem {
 			continue
 		}
 		if !found {
-			r.warnings = append(r.warnings, fmt.Sprintf("Sheet %s: column %s (%s) is not one Roster knows; it was ignored.",
-				Quote(r.name), Quote(text), xlsx.ColumnName(c.Col)))
+			r.warned++
+			if len(r.warnings) < MaxWarnings { // the rest are only counted
+				r.warnings = append(r.warnings, fmt.Sprintf("Sheet %s: column %s (%s) is not one Roster knows; it was ignored.",
+					Quote(r.name), Quote(text), xlsx.ColumnName(c.Col)))
+			}
 		}
 	}
 	problems := dup

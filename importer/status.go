@@ -101,6 +101,11 @@ type Status struct {
 	Updated  time.Time `json:"updated,omitzero"` // when this snapshot was taken
 	Started  time.Time `json:"started,omitzero"`
 	Finished time.Time `json:"finished,omitzero"`
+
+	// WarningCount counts every warning, whether Warnings keeps it (the
+	// first MaxWarnings) or not; 0 in a status saved before warnings were
+	// counted, all of whose warnings were kept.
+	WarningCount int `json:"warning_count,omitempty"`
 }
 
 // NewStatus is the status of an import that has not started.
