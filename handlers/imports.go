@@ -8,7 +8,6 @@ import (
 	"mime/multipart"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/dustin/go-humanize"
@@ -118,8 +117,9 @@ func (s *Server) receiveUpload(r *http.Request) (id string, err error) {
 
 func (s *Server) saveUpload(part *multipart.Part) (name, path string, err error) {
 	defer part.Close()
-	name = filepath.Base(strings.ReplaceAll(part.FileName(), `\`, "/"))
-	if name == "" || name == "." || name == "/" {
+	// The name is only shown; what the browser sent may be any bytes.
+	name = importer.FileName(part.FileName())
+	if name == "" || name == "." {
 		return "", "", errNoFile
 	}
 	f, err := os.CreateTemp(s.cfg.UploadDir, "upload-*.xlsx")

@@ -201,3 +201,72 @@ func TestManyWarningsAreCountedAndTheFirstShown(t *testing.T) {
 		}
 	})
 }
+
+// uploadNamed posts a workbook whose part says filename as it is: the
+// Content-Disposition parameters written by hand, so that a test can send
+// what a browser or a script might (RFC 2231 bytes, control characters).
+func uploadNamed(t *testing.T, a *app, params string, body []byte) *http.Response {
+	t.Helper()
+	var buf bytes.Buffer
+	buf.WriteString("--b0undary\r\nContent-Disposition: form-data; name=\"file\"; " + params + "\r\n")
+	buf.WriteString("Content-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet\r\n\r\n")
+	buf.Write(body)
+	buf.WriteString("\r\n--b0undary--\r\n")
+	req, err := http.NewRequest("POST", a.URL+"/imports", &buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "multipart/form-data; boundary=b0undary")
+	resp, err := a.client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { resp.Body.Close() })
+	return resp
+}
+
+func TestFileNamesAreKeptShortAndReadable(t *testing.T) {
+	book := areasWorkbook(t, 2)
+	onEachDatabase(t, func(t *testing.T, a *app) {
+		t.Run("a name of 9 MB is kept as its first 255 bytes, with its extension", func(t *testing.T) {
+			long := strings.Repeat("ü", 4_500_000) + ".xlsx"
+			var pages []string
+			for range 3 {
+				resp := a.upload(t, long, book, nil)
+				if resp.StatusCode != http.StatusSeeOther {
+					t.Fatalf("upload: %s", resp.Status)
+				}
+				pages = append(pages, resp.Header.Get("Location"))
+			}
+			for _, page := range pages {
+				lastEvent(t, a, page)
+				name := statusJSON(t, a, page).FileName
+				if len(name) > 255 || !utf8.ValidString(name) || !strings.HasPrefix(name, "üüü") || !strings.HasSuffix(name, "….xlsx") {
+					t.Errorf("the name is kept as %d bytes (valid UTF-8: %v): %.40q…%q", len(name), utf8.ValidString(name), name, name[max(0, len(name)-12):])
+				}
+				wantPageSmall(t, a, page, 100_000, 10_000)
+			}
+			if history := get(t, a.URL+"/imports"); len(history) > 100_000 {
+				t.Errorf("the history of 3 imports has %d bytes", len(history))
+			}
+		})
+		t.Run("control characters and bytes that are not UTF-8 are made readable", func(t *testing.T) {
+			resp := uploadNamed(t, a, `filename*=UTF-8''bad%FF%00tab%09name.xlsx`, book)
+			if resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("upload: %s", resp.Status)
+			}
+			page := resp.Header.Get("Location")
+			lastEvent(t, a, page)
+			if name := statusJSON(t, a, page).FileName; name != "bad\uFFFD␀tab␉name.xlsx" {
+				t.Errorf("the name is kept as %q", name)
+			}
+			doc := wantPageSmall(t, a, page, 100_000, 10_000)
+			if got := doc.Find(".file-name").Text(); got != "bad\uFFFD␀tab␉name.xlsx" {
+				t.Errorf("the page names the file %q", got)
+			}
+			if history := get(t, a.URL+"/imports"); !utf8.Valid(history) || !bytes.Contains(history, []byte("bad\uFFFD␀tab␉name.xlsx")) {
+				t.Errorf("the history does not show the name readable")
+			}
+		})
+	})
+}

@@ -108,9 +108,10 @@ type Status struct {
 	WarningCount int `json:"warning_count,omitempty"`
 }
 
-// NewStatus is the status of an import that has not started.
+// NewStatus is the status of an import that has not started. Its file
+// name is kept as FileName makes it, whoever gives it.
 func NewStatus(id, fileName string, created time.Time) Status {
-	st := Status{ID: id, State: Queued, FileName: fileName, Created: created}
+	st := Status{ID: id, State: Queued, FileName: FileName(fileName), Created: created}
 	for _, k := range Steps {
 		st.Steps = append(st.Steps, Step{Key: k, State: StepPending})
 	}

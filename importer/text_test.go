@@ -177,3 +177,26 @@ func problemsSheet(t *testing.T, upload string, kept []importer.Problem) [][]str
 	noErr(t, err)
 	return rows
 }
+
+func TestFileName(t *testing.T) {
+	stem := "x" + strings.Repeat("é", 200) // 401 bytes: cut inside an é at 249
+	for _, c := range []struct{ name, in, want string }{
+		{"a plain name is kept", "staff.xlsx", "staff.xlsx"},
+		{"only the last element of a path is kept", `C:\Users\ann\staff.xlsx`, "staff.xlsx"},
+		{"control characters, tab included, are made visible", "a\x00b\tc.xlsx", "a␀b␉c.xlsx"},
+		{"bytes that are not UTF-8 become U+FFFD", "a\xffb.xlsx", "a\uFFFDb.xlsx"},
+		{"a long name is cut at 255 bytes on a character boundary, keeping its extension", stem + ".xlsx",
+			stem[:1+2*123] + "….xlsx"},
+		{"a long name without an extension is cut too", stem, stem[:1+2*125] + "…"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got := importer.FileName(c.in)
+			if got != c.want {
+				t.Errorf("FileName(%.60q) = %q, want %q", c.in, got, c.want)
+			}
+			if len(got) > importer.MaxFileName || importer.FileName(got) != got {
+				t.Errorf("FileName(%.60q) = %q: %d bytes, or not kept as it is", c.in, got, len(got))
+			}
+		})
+	}
+}
