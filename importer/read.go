@@ -41,6 +41,11 @@ type sheetReader struct {
 	warnings []string // the first MaxWarnings
 	warned   int      // every warning, counted
 	notes    int      // the problems workbook's Problems column; -1 if none
+
+	// The last text found too long, and why: one shared string may fill a
+	// million cells, and is measured once.
+	long    string
+	longErr error
 }
 
 // readSheet reads every row of a sheet and hands checked batches to send,
@@ -205,7 +210,7 @@ func (r *sheetReader) readRow(row xlsx.Row) ([]any, []Problem) {
 			// The reader's message quotes the error text whole.
 			cell.Value = Cut(cell.Value)
 		}
-		err := checkCell(cell)
+		err := r.checkCell(cell)
 		var v any
 		if err == nil {
 			v, err = convert(col, cell, r.date1904)
@@ -261,9 +266,14 @@ func shown(c xlsx.Cell) string { return Cut(c.Value) }
 // wants: more than a cell can hold, or a control character in its text.
 // Trimming is the one change Roster makes to a text, so a control
 // character that trimming removes is no problem.
-func checkCell(c xlsx.Cell) error {
-	if err := checkLength(c.Value); err != nil {
-		return err
+func (r *sheetReader) checkCell(c xlsx.Cell) error {
+	if len(c.Value) > MaxCellChars {
+		if c.Value != r.long { // the same string compares at once
+			r.long, r.longErr = c.Value, checkLength(c.Value)
+		}
+		if r.longErr != nil {
+			return r.longErr
+		}
 	}
 	if c.Type == xlsx.TypeText {
 		return checkControl(strings.TrimSpace(c.Value))

@@ -73,16 +73,17 @@ func FileName(name string) string {
 }
 
 // cut makes s valid UTF-8 without control characters (but tab, line feed
-// and carriage return, unless all is set) and, when max >= 0, cuts it at
-// max characters with an ellipsis. It reads at most max characters of s.
-func cut(s string, max int, all bool) string {
-	if clean(s, max, all) {
+// and carriage return, unless all is set) and, when limit >= 0, cuts it at
+// limit characters with an ellipsis. It reads at most limit characters of
+// s.
+func cut(s string, limit int, all bool) string {
+	if asIs(s, limit, all) {
 		return s
 	}
 	var b strings.Builder
 	n := 0
 	for _, r := range s { // a byte that is not UTF-8 comes as U+FFFD
-		if max >= 0 && n == max {
+		if limit >= 0 && n == limit {
 			b.WriteString("…")
 			break
 		}
@@ -95,12 +96,12 @@ func cut(s string, max int, all bool) string {
 	return b.String()
 }
 
-// clean reports, without allocating, whether cut would leave s as it is,
+// asIs reports, without allocating, whether cut would leave s as it is,
 // as it does for nearly every value.
-func clean(s string, max int, all bool) bool {
+func asIs(s string, limit int, all bool) bool {
 	n := 0
 	for i := 0; i < len(s); n++ {
-		if max >= 0 && n == max {
+		if limit >= 0 && n == limit {
 			return false
 		}
 		if c := s[i]; c < utf8.RuneSelf {
@@ -137,11 +138,17 @@ func picture(r rune) rune {
 }
 
 // controlIn finds the first control character of s other than tab, line
-// feed and carriage return (all of them when all is set).
-func controlIn(s string, all bool) (rune, bool) {
-	for _, r := range s {
-		if isControl(r) && (all || !allowedControl(r)) {
-			return r, true
+// feed and carriage return. It runs on every text cell, so it looks at
+// bytes: C1 characters (U+0080 to U+009F) are C2 80 to C2 9F in UTF-8.
+func controlIn(s string) (rune, bool) {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < 0x20 || c == 0x7f:
+			if !allowedControl(rune(c)) {
+				return rune(c), true
+			}
+		case c == 0xc2 && i+1 < len(s) && s[i+1] >= 0x80 && s[i+1] < 0xa0:
+			return rune(s[i+1]), true
 		}
 	}
 	return 0, false
@@ -174,7 +181,7 @@ func checkLength(s string) error {
 // carriage return in a cell's text: invisible, refused by PostgreSQL
 // (NUL) or not writable in a workbook, so nothing Roster can keep.
 func checkControl(s string) error {
-	if r, found := controlIn(s, false); found {
+	if r, found := controlIn(s); found {
 		return fmt.Errorf("the cell contains a control character (U+%04X), which Roster cannot keep; delete it", r)
 	}
 	return nil
