@@ -138,6 +138,9 @@ func (p *progress) summary(res importer.Result) {
 	for _, w := range st.Warnings {
 		fmt.Fprintln(p.w, "warning:", w)
 	}
+	if more := st.WarningCount - len(st.Warnings); more > 0 {
+		fmt.Fprintf(p.w, "… and %d more warnings\n", more)
+	}
 	took := st.Finished.Sub(st.Started).Round(time.Millisecond)
 	switch st.State {
 	case importer.Succeeded:

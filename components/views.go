@@ -57,6 +57,10 @@ type ImportView struct {
 	Live      bool // connected to the event stream
 	Focus     bool // take the keyboard focus (swapped in after an upload)
 	CancelURL string
+
+	// MoreWarnings is how many warnings there are besides Warnings, the
+	// first ones, which alone are kept.
+	MoreWarnings int
 }
 
 // HistoryRow is one import in the history.

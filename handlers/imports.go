@@ -8,7 +8,6 @@ import (
 	"mime/multipart"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/dustin/go-humanize"
@@ -118,8 +117,9 @@ func (s *Server) receiveUpload(r *http.Request) (id string, err error) {
 
 func (s *Server) saveUpload(part *multipart.Part) (name, path string, err error) {
 	defer part.Close()
-	name = filepath.Base(strings.ReplaceAll(part.FileName(), `\`, "/"))
-	if name == "" || name == "." || name == "/" {
+	// The name is only shown; what the browser sent may be any bytes.
+	name = importer.FileName(part.FileName())
+	if name == "" || name == "." {
 		return "", "", errNoFile
 	}
 	f, err := os.CreateTemp(s.cfg.UploadDir, "upload-*.xlsx")
@@ -199,14 +199,18 @@ type jsonStatus struct {
 	Problems int        `json:"problems"`
 	Ahead    int        `json:"ahead"`
 	Error    string     `json:"error,omitempty"`
-	Warnings []string   `json:"warnings"`
+	Warnings []string   `json:"warnings"` // the first importer.MaxWarnings
 	Steps    []jsonStep `json:"steps"`
+
+	// WarningCount counts every warning, listed in Warnings or not.
+	WarningCount int `json:"warning_count"`
 }
 
 func statusJSON(st importer.Status) jsonStatus {
 	out := jsonStatus{
 		ID: st.ID, State: string(st.State), FileName: st.FileName, Problems: st.Problems,
 		Ahead: st.Ahead, Error: st.Error, Warnings: append([]string{}, st.Warnings...),
+		WarningCount: warningCount(st),
 	}
 	for _, s := range st.Steps {
 		out.Steps = append(out.Steps, jsonStep{

@@ -141,6 +141,7 @@ func importView(st importer.Status, problems []importer.Problem, total int, now 
 		Live:      !st.State.Final(),
 		CancelURL: "/imports/" + st.ID + "/cancel",
 	}
+	v.MoreWarnings = warningCount(st) - len(st.Warnings)
 	for _, s := range st.Steps {
 		v.Steps = append(v.Steps, stepView(st, s, now))
 	}
@@ -151,6 +152,10 @@ func importView(st importer.Status, problems []importer.Problem, total int, now 
 	}
 	return v
 }
+
+// warningCount is how many warnings an import has: its count, or for a
+// status saved before warnings were counted, those it kept (all).
+func warningCount(st importer.Status) int { return max(st.WarningCount, len(st.Warnings)) }
 
 func historyRow(st importer.Status) components.HistoryRow {
 	r := components.HistoryRow{

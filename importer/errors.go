@@ -82,16 +82,18 @@ func unreadable(err error) *Error {
 	case errors.Is(err, xlsx.ErrNotXLSX):
 		return Errorf(CodeUnreadable, err, "The file is not a workbook Roster can read: %s. Open it in Excel, save it as an .xlsx workbook and upload it again.", reason(err, xlsx.ErrNotXLSX))
 	default:
-		return Errorf(CodeUnreadable, err, "Part of the workbook could not be read (%s). Open it in Excel, save it again and upload it.", err)
+		return Errorf(CodeUnreadable, err, "Part of the workbook could not be read (%s). Open it in Excel, save it again and upload it.", reason(err, nil))
 	}
 }
 
 // reason is the reader's error without the words of the sentinel that
-// classifies it, which the sentence around it already says.
+// classifies it, which the sentence around it already says. It is cut as
+// a quoted value is: the reader's errors quote names and attributes from
+// the file, whole.
 func reason(err, sentinel error) string {
 	msg := err.Error()
-	if rest, ok := strings.CutPrefix(msg, sentinel.Error()+": "); ok {
-		return rest
+	if sentinel != nil {
+		msg = strings.TrimPrefix(msg, sentinel.Error()+": ")
 	}
-	return msg
+	return Cut(msg)
 }

@@ -78,6 +78,11 @@ type Dangling struct {
 // workbook wrong in every cell cannot fill the server's memory.
 const MaxProblems = 100_000
 
+// MaxWarnings is how many warnings an import keeps. Past it they are only
+// counted: a workbook of 16,384 unknown columns in each sheet has 114,661
+// warnings, which nobody reads and which made its page 12 MB.
+const MaxWarnings = 100
+
 // Limits of what a workbook may be; the contract's are Excel's own and
 // 1 GiB unpacked.
 var Limits = xlsx.DefaultLimits
@@ -110,13 +115,21 @@ func (r *run) addProblems(key StepKey, ps []Problem) {
 	r.step(key).Problems += len(ps)
 	r.status.Problems += len(ps)
 	room := MaxProblems - len(r.problems)
-	if room > 0 {
-		r.problems = append(r.problems, ps[:min(room, len(ps))]...)
+	for _, p := range ps[:max(0, min(room, len(ps)))] {
+		// Whatever made the problem, what is kept of it can be shown,
+		// and saved in either database.
+		r.problems = append(r.problems, p.clean())
 	}
 }
 
-func (r *run) warn(msg string) {
-	r.status.Warnings = append(r.status.Warnings, msg)
+func (r *run) warn(msg string) { r.addWarnings([]string{msg}, 1) }
+
+// addWarnings counts total warnings, of which msgs are the first: every
+// one is counted, the first MaxWarnings kept.
+func (r *run) addWarnings(msgs []string, total int) {
+	r.status.WarningCount += total
+	room := MaxWarnings - len(r.status.Warnings)
+	r.status.Warnings = append(r.status.Warnings, msgs[:max(0, min(room, len(msgs)))]...)
 }
 
 func (r *run) publish() {
@@ -369,11 +382,11 @@ func (r *run) matchSheets(wb *xlsx.Workbook) map[StepKey]string {
 		case Normalize(info.Name) == Normalize(ProblemsName):
 			// The problems workbook's own sheet: ignored on purpose.
 		case info.Hidden:
-			r.warn(fmt.Sprintf("Sheet %q is hidden; it was ignored.", info.Name))
+			r.warn(fmt.Sprintf("Sheet %s is hidden; it was ignored.", Quote(info.Name)))
 		case match == nil:
-			r.warn(fmt.Sprintf("Sheet %q is not one Roster knows; it was ignored.", info.Name))
+			r.warn(fmt.Sprintf("Sheet %s is not one Roster knows; it was ignored.", Quote(info.Name)))
 		case found[match.Step] != "":
-			r.warn(fmt.Sprintf("Sheet %q repeats sheet %q; it was ignored.", info.Name, found[match.Step]))
+			r.warn(fmt.Sprintf("Sheet %s repeats sheet %s; it was ignored.", Quote(info.Name), Quote(found[match.Step])))
 		default:
 			found[match.Step] = info.Name
 		}
@@ -412,7 +425,7 @@ func (r *run) importSheet(ctx context.Context, tx Tx, sh *Sheet, name string, pi
 		s.Rows = b.read
 		s.Total = max(s.Total, s.Rows)
 		r.addProblems(sh.Step, b.problems)
-		r.status.Warnings = append(r.status.Warnings, b.warnings...)
+		r.addWarnings(b.warnings, b.warned)
 		r.publish()
 	}
 	if err := ctx.Err(); err != nil {
@@ -457,8 +470,8 @@ func (r *run) checkSheet(ctx context.Context, tx Tx, sh *Sheet, name string) err
 	}
 	for _, rp := range repeats {
 		problems = append(problems, Problem{
-			Sheet: name, Row: rp.Row, Column: keyHeader, Value: rp.Value,
-			Message: fmt.Sprintf("%s %q is repeated: row %d already has it", keyName, rp.Value, rp.FirstRow),
+			Sheet: name, Row: rp.Row, Column: keyHeader, Value: Cut(rp.Value),
+			Message: fmt.Sprintf("%s %s is repeated: row %d already has it", keyName, Quote(rp.Value), rp.FirstRow),
 		})
 	}
 	for _, field := range sh.Unique {
@@ -472,8 +485,8 @@ func (r *run) checkSheet(ctx context.Context, tx Tx, sh *Sheet, name string) err
 		}
 		for _, rp := range repeats {
 			problems = append(problems, Problem{
-				Sheet: name, Row: rp.Row, Column: col.Header, Value: rp.Value,
-				Message: fmt.Sprintf("%s %q is also on row %d; each must be different", col.Header, rp.Value, rp.FirstRow),
+				Sheet: name, Row: rp.Row, Column: col.Header, Value: Cut(rp.Value),
+				Message: fmt.Sprintf("%s %s is also on row %d; each must be different", col.Header, Quote(rp.Value), rp.FirstRow),
 			})
 		}
 		taken, err := tx.Taken(ctx, sh, field)
@@ -482,8 +495,8 @@ func (r *run) checkSheet(ctx context.Context, tx Tx, sh *Sheet, name string) err
 		}
 		for _, tk := range taken {
 			problems = append(problems, Problem{
-				Sheet: name, Row: tk.Row, Column: col.Header, Value: tk.Value,
-				Message: fmt.Sprintf("%s %q already belongs to %s %q in Roster", col.Header, tk.Value, keyHeader, tk.Owner),
+				Sheet: name, Row: tk.Row, Column: col.Header, Value: Cut(tk.Value),
+				Message: fmt.Sprintf("%s %s already belongs to %s %s in Roster", col.Header, Quote(tk.Value), keyHeader, Quote(tk.Owner)),
 			})
 		}
 	}
@@ -496,8 +509,8 @@ func (r *run) checkSheet(ctx context.Context, tx Tx, sh *Sheet, name string) err
 		}
 		for _, d := range dangling {
 			problems = append(problems, Problem{
-				Sheet: name, Row: d.Row, Column: col.Header, Value: d.Value,
-				Message: fmt.Sprintf("%s %q is not in the %s sheet and not yet in Roster; add it there or correct the value", col.Header, d.Value, target.Name),
+				Sheet: name, Row: d.Row, Column: col.Header, Value: Cut(d.Value),
+				Message: fmt.Sprintf("%s %s is not in the %s sheet and not yet in Roster; add it there or correct the value", col.Header, Quote(d.Value), target.Name),
 			})
 		}
 	}

@@ -20,7 +20,8 @@ const rowsPerBatch = 2000
 type batch struct {
 	rows     [][]any   // Excel row number, then one value per field
 	problems []Problem // found in these rows
-	warnings []string  // about the sheet's header
+	warnings []string  // about the sheet's header: the first MaxWarnings
+	warned   int       // how many warnings there are about it
 	read     int       // data rows read so far in the sheet
 }
 
@@ -36,9 +37,15 @@ type sheetReader struct {
 	date1904 bool
 	cols     []int // workbook column of each of the sheet's columns; -1 if absent
 	header   []string
-	headerAt int // Excel row number of the header row
-	warnings []string
-	notes    int // the problems workbook's Problems column; -1 if none
+	headerAt int      // Excel row number of the header row
+	warnings []string // the first MaxWarnings
+	warned   int      // every warning, counted
+	notes    int      // the problems workbook's Problems column; -1 if none
+
+	// The last text found too long, and why: one shared string may fill a
+	// million cells, and is measured once.
+	long    string
+	longErr error
 }
 
 // readSheet reads every row of a sheet and hands checked batches to send,
@@ -58,7 +65,7 @@ func readSheet(wb *xlsx.Workbook, sh *Sheet, name string, send func(batch) bool)
 		}
 		if r.cols == nil {
 			cur.problems = append(cur.problems, r.readHeader(row)...)
-			cur.warnings = r.warnings
+			cur.warnings, cur.warned = r.warnings, r.warned
 			continue
 		}
 		cur.read++
@@ -122,9 +129,10 @@ func (r *sheetReader) readHeader(row xlsx.Row) []Problem {
 		if strings.TrimSpace(text) == "" {
 			continue
 		}
+		key := HeaderKey(text)
 		found := false
 		for i, col := range r.sheet.Columns {
-			if Normalize(col.Header) != Normalize(text) {
+			if key == "" || Normalize(col.Header) != key {
 				continue
 			}
 			found = true
@@ -140,13 +148,16 @@ func (r *sheetReader) readHeader(row xlsx.Row) []Problem {
 					col.Header, xlsx.ColumnName(r.cols[i]), xlsx.ColumnName(c.Col)),
 			})
 		}
-		if !found && Normalize(text) == Normalize(ProblemsName) {
+		if !found && key == Normalize(ProblemsName) {
 			r.notes = c.Col
 			continue
 		}
 		if !found {
-			r.warnings = append(r.warnings, fmt.Sprintf("Sheet %q: column %q (%s) is not one Roster knows; it was ignored.",
-				r.name, text, xlsx.ColumnName(c.Col)))
+			r.warned++
+			if len(r.warnings) < MaxWarnings { // the rest are only counted
+				r.warnings = append(r.warnings, fmt.Sprintf("Sheet %s: column %s (%s) is not one Roster knows; it was ignored.",
+					Quote(r.name), Quote(text), xlsx.ColumnName(c.Col)))
+			}
 		}
 	}
 	problems := dup
@@ -159,6 +170,21 @@ func (r *sheetReader) readHeader(row xlsx.Row) []Problem {
 		}
 	}
 	return problems
+}
+
+// maxHeader is the longest header text, spaces around it aside, that is
+// compared with the headers Roster knows; those are a few words.
+const maxHeader = 1 << 10
+
+// HeaderKey is a header text normalised for matching, or "" for a text
+// too long to be a header Roster knows. Compute it once per cell, not once
+// per column compared: a row of 16,384 header cells of 64 KiB each would
+// otherwise be normalised over and over, gigabytes of copies.
+func HeaderKey(text string) string {
+	if len(strings.TrimSpace(text)) > maxHeader {
+		return ""
+	}
+	return Normalize(text)
 }
 
 func (r *sheetReader) headerName(col int) string {
@@ -180,7 +206,15 @@ func (r *sheetReader) readRow(row xlsx.Row) ([]any, []Problem) {
 			continue
 		}
 		cell := cellAt(row, at)
-		v, err := convert(col, cell, r.date1904)
+		if cell.Type == xlsx.TypeError {
+			// The reader's message quotes the error text whole.
+			cell.Value = Cut(cell.Value)
+		}
+		err := r.checkCell(cell)
+		var v any
+		if err == nil {
+			v, err = convert(col, cell, r.date1904)
+		}
 		if err != nil {
 			problems = append(problems, Problem{
 				Sheet: r.name, Row: row.Number, Column: col.Header,
@@ -226,12 +260,25 @@ func cellAt(row xlsx.Row, col int) xlsx.Cell {
 }
 
 // shown is a cell's value as the problem reports it.
-func shown(c xlsx.Cell) string {
-	v := c.Value
-	if len(v) > 200 {
-		v = v[:200] + "…"
+func shown(c xlsx.Cell) string { return Cut(c.Value) }
+
+// checkCell finds what Roster cannot keep of a cell, whatever its column
+// wants: more than a cell can hold, or a control character in its text.
+// Trimming is the one change Roster makes to a text, so a control
+// character that trimming removes is no problem.
+func (r *sheetReader) checkCell(c xlsx.Cell) error {
+	if len(c.Value) > MaxCellChars {
+		if c.Value != r.long { // the same string compares at once
+			r.long, r.longErr = c.Value, checkLength(c.Value)
+		}
+		if r.longErr != nil {
+			return r.longErr
+		}
 	}
-	return v
+	if c.Type == xlsx.TypeText {
+		return checkControl(strings.TrimSpace(c.Value))
+	}
+	return nil
 }
 
 // convert turns a cell into the value stored for a column: nil for an
@@ -267,8 +314,8 @@ func convert(col Column, c xlsx.Cell, date1904 bool) (any, error) {
 	case KindWhole:
 		n, err := strconv.Atoi(text)
 		if err != nil || n < col.Min || n > col.Max {
-			return nil, fmt.Errorf("expected a whole number of %s from %d to %d, found %q",
-				strings.ToLower(col.Header), col.Min, col.Max, text)
+			return nil, fmt.Errorf("expected a whole number of %s from %d to %d, found %s",
+				strings.ToLower(col.Header), col.Min, col.Max, Quote(text))
 		}
 		return n, nil
 	}
@@ -284,10 +331,10 @@ func checkEmail(s string) (string, error) {
 	if !ok || local == "" || strings.Contains(domain, "@") ||
 		!strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") ||
 		strings.ContainsAny(s, " \t\r\n<>,;") {
-		return "", fmt.Errorf("%w, found %q", errEmail, s)
+		return "", fmt.Errorf("%w, found %s", errEmail, Quote(s))
 	}
 	if _, err := mail.ParseAddress(s); err != nil {
-		return "", fmt.Errorf("%w, found %q", errEmail, s)
+		return "", fmt.Errorf("%w, found %s", errEmail, Quote(s))
 	}
 	return strings.ToLower(s), nil
 }

@@ -1600,4 +1600,6 @@ func TestPostgres(t *testing.T) {
 	t.Run("all or nothing", func(t *testing.T) { testAllOrNothing(t, openPostgres) })
 	t.Run("round trip", func(t *testing.T) { testRoundTrip(t, openPostgres) })
 	t.Run("unique values", func(t *testing.T) { runCases(t, openPostgres, uniqueCases()) })
+	t.Run("text the database refuses", func(t *testing.T) { testTextTheDatabaseRefuses(t, openPostgres) })
+	t.Run("hostile workbooks stay small", func(t *testing.T) { testHostileWorkbooksStaySmall(t, openPostgres) })
 }

@@ -114,11 +114,17 @@ type Status struct {
 	Updated  time.Time `json:"updated,omitzero"` // when this snapshot was taken
 	Started  time.Time `json:"started,omitzero"`
 	Finished time.Time `json:"finished,omitzero"`
+
+	// WarningCount counts every warning, whether Warnings keeps it (the
+	// first MaxWarnings) or not; 0 in a status saved before warnings were
+	// counted, all of whose warnings were kept.
+	WarningCount int `json:"warning_count,omitempty"`
 }
 
-// NewStatus is the status of an import that has not started.
+// NewStatus is the status of an import that has not started. Its file
+// name is kept as FileName makes it, whoever gives it.
 func NewStatus(id, fileName string, created time.Time) Status {
-	st := Status{ID: id, State: Queued, FileName: fileName, Created: created}
+	st := Status{ID: id, State: Queued, FileName: FileName(fileName), Created: created}
 	for _, k := range Steps {
 		st.Steps = append(st.Steps, Step{Key: k, State: StepPending})
 	}

@@ -212,7 +212,9 @@ func WriteProblems(w io.Writer, uploadPath string, problems []importer.Problem) 
 		if info.Hidden || importer.Normalize(info.Name) == importer.Normalize(problemsSheet) {
 			continue // ignored on upload, so left out here too
 		}
-		ps := bySheet[info.Name]
+		// Problems name their sheet as the importer keeps it: cut, with
+		// its control characters made visible.
+		ps := bySheet[importer.Cut(info.Name)]
 		slices.SortStableFunc(ps, func(a, b importer.Problem) int { return a.Row - b.Row })
 		if err := b.copySheet(wb, info.Name, sheetName(info.Name, used), ps); err != nil {
 			return fmt.Errorf("sheet %q: %w", info.Name, err)
@@ -305,12 +307,17 @@ func scanSheet(wb *xlsx.Workbook, name string) (*uploadedSheet, error) {
 			for _, c := range row.Cells {
 				text, _ := xlsx.Text(c)
 				u.header[c.Col] = text
-				switch n := importer.Normalize(text); {
-				case n == importer.Normalize(problemsSheet):
+				switch {
+				case importer.HeaderKey(text) == importer.Normalize(problemsSheet):
 					u.skip[c.Col] = true
-				case n != "":
-					if _, dup := u.byName[n]; !dup {
-						u.byName[n] = c.Col
+				case strings.TrimSpace(text) != "":
+					// Problems name a column the importer knows by its
+					// header, and one it does not know by its header as
+					// the importer keeps it: cut.
+					for _, n := range []string{importer.HeaderKey(text), importer.Normalize(importer.Cut(text))} {
+						if _, dup := u.byName[n]; !dup && n != "" {
+							u.byName[n] = c.Col
+						}
 					}
 				}
 			}
@@ -460,8 +467,9 @@ func (b *book) sheetLayout(sw *excelize.StreamWriter, name string, u *uploadedSh
 	}
 	if known != nil {
 		for col, h := range u.header {
+			key := importer.HeaderKey(h)
 			for _, c := range known.Columns {
-				if importer.Normalize(c.Header) == importer.Normalize(h) && !u.skip[col] {
+				if key != "" && importer.Normalize(c.Header) == key && !u.skip[col] {
 					if err := sw.SetColWidth(col+1, col+1, columnWidth(c)); err != nil {
 						return err
 					}
