@@ -63,7 +63,7 @@ func importFile(ctx context.Context, args []string, getenv func(string) string, 
 		return errReported
 	}
 	path := files[0]
-	if err := importer.Check(path); err != nil {
+	if err := importer.Check(ctx, path); err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", path, err)
 		return errReported
 	}

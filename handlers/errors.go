@@ -18,6 +18,7 @@ var statuses = map[importer.Code]int{
 	importer.CodeTooLarge:   http.StatusRequestEntityTooLarge,
 	importer.CodeNotFound:   http.StatusNotFound,
 	importer.CodeConflict:   http.StatusConflict,
+	importer.CodeBusy:       http.StatusServiceUnavailable,
 	importer.CodeInternal:   http.StatusInternalServerError,
 }
 
@@ -31,6 +32,7 @@ var titles = map[int]string{
 	http.StatusRequestEntityTooLarge: "Too large",
 	http.StatusUnprocessableEntity:   "Cannot be done",
 	http.StatusInternalServerError:   "Something went wrong",
+	http.StatusServiceUnavailable:    "Busy",
 }
 
 // answer is what a request that err ended is told: its status and

@@ -18,6 +18,7 @@ const (
 	CodeTooLarge   Code = "too large"  // past a limit: the upload, the unpacked workbook, a sheet
 	CodeNotFound   Code = "not found"  // no such import, or nothing of it to download
 	CodeConflict   Code = "conflict"   // the request does not fit the import's state
+	CodeBusy       Code = "busy"       // the server cannot take it now; later it can
 	CodeInternal   Code = "internal"   // the server failed; the user can only try again
 )
 
@@ -77,6 +78,8 @@ var ErrEnded = &Error{Code: CodeConflict, Message: "This import was stopped whil
 // reader's error.
 func unreadable(err error) *Error {
 	switch {
+	case errors.Is(err, xlsx.ErrBusy):
+		return Errorf(CodeBusy, err, "The server is busy reading other large workbooks. Nothing was started; upload the workbook again in a minute.")
 	case errors.Is(err, xlsx.ErrTooLarge):
 		return Errorf(CodeTooLarge, err, "The workbook is too large to import: %s. Split it into smaller workbooks.", reason(err, xlsx.ErrTooLarge))
 	case errors.Is(err, xlsx.ErrNotXLSX):

@@ -272,7 +272,7 @@ func readSheets(wb *xlsx.Workbook, sheets []found, out chan<- piece, stop <-chan
 }
 
 func (r *run) importWorkbook(ctx context.Context, st Storage, path string) error {
-	wb, err := xlsx.Open(path, Limits)
+	wb, err := xlsx.OpenContext(ctx, path, Limits)
 	if err != nil {
 		return unreadable(err)
 	}

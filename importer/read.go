@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/mail"
@@ -345,7 +346,7 @@ func rangeName(m xlsx.Range) string {
 
 // Check tells whether the file at path can be opened as a workbook at all,
 // so that an upload that cannot be is refused before it is queued.
-func Check(path string) error {
+func Check(ctx context.Context, path string) error {
 	info, err := os.Stat(path)
 	if err != nil {
 		return err
@@ -353,7 +354,7 @@ func Check(path string) error {
 	if info.Size() == 0 {
 		return &Error{Code: CodeInvalid, Message: "The file is empty. Choose the workbook again."}
 	}
-	wb, err := xlsx.Open(path, Limits)
+	wb, err := xlsx.OpenContext(ctx, path, Limits)
 	if err != nil {
 		return unreadable(err)
 	}

@@ -7,7 +7,7 @@ import (
 	"unicode/utf16"
 	"unicode/utf8"
 
-	"roster/internal/human"
+	"github.com/dustin/go-humanize"
 )
 
 // Text from a workbook or an upload reaches pages, JSON, workbooks and
@@ -172,7 +172,7 @@ func checkLength(s string) error {
 	}
 	if n := cellLength(s); n > MaxCellChars {
 		return fmt.Errorf("the cell holds %s characters, more than the %s a cell can hold; shorten it",
-			human.Count(n), human.Count(MaxCellChars))
+			humanize.Comma(int64(n)), humanize.Comma(int64(MaxCellChars)))
 	}
 	return nil
 }

@@ -153,8 +153,8 @@ func wantShowable(t *testing.T, p importer.Problem) {
 // the problems back.
 func keep(t *testing.T, d *testDB, res importer.Result) []importer.Problem {
 	t.Helper()
-	noErr(t, d.st.SaveStatus(t.Context(), res.Status))
-	noErr(t, d.st.AddProblems(t.Context(), res.Status.ID, res.Problems))
+	_, err := d.st.SaveEnd(t.Context(), res.Status, res.Problems)
+	noErr(t, err)
 	kept, total, err := d.st.Problems(t.Context(), res.Status.ID, 0)
 	noErr(t, err)
 	if total != len(kept) {

@@ -98,7 +98,7 @@ func (q *Local) uploadPath(id string) string { return filepath.Join(q.uploads, i
 // over (it moves or removes the file). An upload that cannot be read as a
 // workbook is refused with an importer.Error and nothing is queued.
 func (q *Local) Submit(ctx context.Context, fileName, path string) (string, error) {
-	if err := importer.Check(path); err != nil {
+	if err := importer.Check(ctx, path); err != nil {
 		os.Remove(path)
 		return "", err
 	}

@@ -119,7 +119,7 @@ func (q *Shared) runNext(ctx context.Context) bool {
 // refused with an importer.Error and nothing is queued.
 func (q *Shared) Submit(ctx context.Context, fileName, path string) (string, error) {
 	defer os.Remove(path)
-	if err := importer.Check(path); err != nil {
+	if err := importer.Check(ctx, path); err != nil {
 		return "", err
 	}
 	id := rand.Text()

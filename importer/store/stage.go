@@ -271,6 +271,10 @@ func (t *Tx) Index(ctx context.Context, sh *importer.Sheet, fields ...string) er
 	return nil
 }
 
+// The checks' findings carry their values cut to 201 characters: a
+// problem quotes at most 200 (importer.Cut adds the ellipsis), and a
+// workbook of long repeated values must not be read back whole.
+
 // Repeats finds the staged rows whose fields repeat those of an earlier
 // staged row, ignoring rows where any of the fields is NULL.
 func (t *Tx) Repeats(ctx context.Context, sh *importer.Sheet, fields ...string) ([]importer.Repeat, error) {
@@ -282,7 +286,7 @@ func (t *Tx) Repeats(ctx context.Context, sh *importer.Sheet, fields ...string) 
 		notNull[i] = f + " IS NOT NULL"
 	}
 	q := fmt.Sprintf(`
-		SELECT s.row_no, f.first_row, %[1]s
+		SELECT s.row_no, f.first_row, substr(%[1]s, 1, 201)
 		FROM %[2]s s
 		JOIN (SELECT %[3]s, MIN(row_no) AS first_row FROM %[2]s
 		      WHERE %[4]s GROUP BY %[3]s HAVING COUNT(*) > 1) f ON %[5]s
@@ -313,7 +317,7 @@ func (t *Tx) Taken(ctx context.Context, sh *importer.Sheet, field string) ([]imp
 	tb := tableOf(sh)
 	key := tb.Key[0]
 	q := fmt.Sprintf(`
-		SELECT s.row_no, s.%[1]s, d.%[2]s
+		SELECT s.row_no, substr(s.%[1]s, 1, 201), substr(d.%[2]s, 1, 201)
 		FROM %[3]s s
 		JOIN %[4]s d ON d.%[1]s = s.%[1]s AND d.%[2]s <> s.%[2]s
 		WHERE NOT EXISTS (SELECT 1 FROM %[3]s o WHERE o.%[2]s = d.%[2]s)
@@ -343,7 +347,7 @@ func (t *Tx) Dangling(ctx context.Context, sh *importer.Sheet, ref importer.Ref)
 	// 100,000 employees); only then are the rows that use a missing one
 	// listed.
 	q := fmt.Sprintf(`
-		SELECT s.row_no, s.%[1]s FROM %[2]s s
+		SELECT s.row_no, substr(s.%[1]s, 1, 201) FROM %[2]s s
 		WHERE s.%[1]s IN (
 			SELECT v.%[1]s FROM (SELECT DISTINCT %[1]s FROM %[2]s WHERE %[1]s IS NOT NULL) v
 			WHERE NOT EXISTS (SELECT 1 FROM %[3]s r WHERE r.%[4]s = v.%[1]s)

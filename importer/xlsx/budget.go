@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"sync"
 	"time"
-
-	"roster/internal/human"
 )
 
 // A Budget bounds the memory that the shared-string tables of all the
@@ -65,7 +63,7 @@ var ErrBusy = errors.New("the server is busy reading other large workbooks")
 type busyError struct{ need int64 }
 
 func (e busyError) Error() string {
-	return fmt.Sprintf("%v (this one needs %s for its shared strings); try again in a minute", ErrBusy, human.Bytes(e.need))
+	return fmt.Sprintf("%v (this one needs %s for its shared strings); try again in a minute", ErrBusy, sizeText(int64(e.need)))
 }
 
 func (busyError) Unwrap() []error { return []error{ErrBusy, ErrTooLarge} }

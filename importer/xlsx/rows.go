@@ -11,7 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"roster/internal/human"
+	"github.com/dustin/go-humanize"
 )
 
 // CellType is the kind of value a cell holds.
@@ -201,7 +201,7 @@ func (w *Workbook) CountRows(sheet string) (int, error) {
 		return n, sheetError(sheet, err)
 	}
 	if n > w.lim.MaxRows {
-		return n, tooLarge("sheet %q has more than %s rows", sheet, human.Count(w.lim.MaxRows))
+		return n, tooLarge("sheet %q has more than %s rows", sheet, humanize.Comma(int64(w.lim.MaxRows)))
 	}
 	return n, nil
 }
@@ -296,7 +296,7 @@ func sheetError(sheet string, err error) error {
 	case errors.Is(err, ErrTooLarge), errors.Is(err, ErrNotXLSX):
 		return err
 	case errors.Is(err, errTextTooBig):
-		return tooLarge("sheet %q has a row with more than %s of text", sheet, human.Bytes(maxRowText))
+		return tooLarge("sheet %q has a row with more than %s of text", sheet, sizeText(int64(maxRowText)))
 	}
 	return notXLSX("sheet %q: %v", sheet, err)
 }
@@ -442,7 +442,7 @@ func (r *Rows) addMerge() error {
 		c1, c2 = 0, excelCols-1
 	}
 	if len(r.merged) >= maxMerged {
-		return tooLarge("sheet %q has more than %s merged ranges", r.sheet, human.Count(maxMerged))
+		return tooLarge("sheet %q has more than %s merged ranges", r.sheet, humanize.Comma(int64(maxMerged)))
 	}
 	r.merged = append(r.merged, Range{
 		FirstRow: min(r1, r2), LastRow: max(r1, r2),
@@ -492,7 +492,7 @@ func (r *Rows) tooManyCols(col int) error {
 	if col < 1<<20 {
 		name = ColumnName(col)
 	}
-	return tooLarge("sheet %q has a cell in column %s; a sheet may have at most %s columns", r.sheet, name, human.Count(r.wb.lim.MaxCols))
+	return tooLarge("sheet %q has a cell in column %s; a sheet may have at most %s columns", r.sheet, name, humanize.Comma(int64(r.wb.lim.MaxCols)))
 }
 
 // readRow reads the row whose start tag was just read.
@@ -515,9 +515,9 @@ func (r *Rows) readRow() error {
 	switch {
 	case num > lim.MaxRows:
 		if numText == "" {
-			numText = human.Count(num)
+			numText = humanize.Comma(int64(num))
 		}
-		return tooLarge("sheet %q has row %s; a sheet may have at most %s rows", r.sheet, numText, human.Count(lim.MaxRows))
+		return tooLarge("sheet %q has row %s; a sheet may have at most %s rows", r.sheet, numText, humanize.Comma(int64(lim.MaxRows)))
 	case num < 1:
 		return syntaxError("row number 0")
 	case num == r.last:

@@ -6,8 +6,6 @@ import (
 	"math"
 	"unicode/utf8"
 	"unsafe"
-
-	"roster/internal/human"
 )
 
 // stringTable holds the shared strings. The text lives in 1 MiB chunks and
@@ -190,9 +188,9 @@ const maxInt = int(^uint(0) >> 1)
 func (w *Workbook) sstTooLarge(perFile bool, room int64) error {
 	switch {
 	case perFile || room >= w.lim.MaxSharedStrings:
-		return tooLarge("its shared strings take more than %s", human.Bytes(w.lim.MaxSharedStrings))
+		return tooLarge("its shared strings take more than %s", sizeText(int64(w.lim.MaxSharedStrings)))
 	case room == w.lim.StringsBudget.Size():
-		return tooLarge("its shared strings need more than the %s of memory the server sets aside for reading workbooks", human.Bytes(room))
+		return tooLarge("its shared strings need more than the %s of memory the server sets aside for reading workbooks", sizeText(int64(room)))
 	}
-	return tooLarge("its shared strings need more than %s of memory", human.Bytes(room))
+	return tooLarge("its shared strings need more than %s of memory", sizeText(int64(room)))
 }

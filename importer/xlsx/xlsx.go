@@ -33,11 +33,11 @@ import (
 	"sync"
 	"time"
 
+	"github.com/dustin/go-humanize"
+
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/unicode"
 	"golang.org/x/text/transform"
-
-	"roster/internal/human"
 )
 
 // Limits bound what a workbook may unpack to. A zero field means the value
@@ -199,7 +199,7 @@ func OpenReaderAtContext(ctx context.Context, r io.ReaderAt, size int64, lim Lim
 	zr, err := zip.NewReader(cr, size)
 	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
 		if errors.Is(err, errZipDirTooLarge) {
-			return nil, tooLarge("its zip directory is larger than %s (too many parts)", human.Bytes(maxZipDirectory))
+			return nil, tooLarge("its zip directory is larger than %s (too many parts)", sizeText(int64(maxZipDirectory)))
 		}
 		return nil, notXLSX("it is not a zip package (save it from Excel as .xlsx; old .xls files and password-protected workbooks cannot be read)")
 	}
@@ -350,7 +350,7 @@ type unpackMeter struct {
 }
 
 func (b *unpackMeter) errLimit() error {
-	return tooLarge("it unpacks to more than %s", human.Bytes(b.max))
+	return tooLarge("it unpacks to more than %s", sizeText(int64(b.max)))
 }
 
 // reach records that a reader of part has read n bytes in all.
@@ -714,7 +714,7 @@ func (w *Workbook) readWorkbook(part string) (rids []string, err error) {
 				return nil
 			}
 			if len(w.sheets) >= maxSheets {
-				return tooLarge("it has more than %s sheets", human.Count(maxSheets))
+				return tooLarge("it has more than %s sheets", humanize.Comma(int64(maxSheets)))
 			}
 			if meta += len(name) + len(id); meta > maxMetaBytes {
 				return tooLarge("its sheet names are too long")
@@ -756,7 +756,7 @@ func (w *Workbook) readStyles(part string) error {
 				return err
 			}
 			if len(custom) >= maxNumFmts {
-				return tooLarge("its styles define more than %s number formats", human.Count(maxNumFmts))
+				return tooLarge("its styles define more than %s number formats", humanize.Comma(int64(maxNumFmts)))
 			}
 			custom[id] = ClassifyFormat(code)
 		case "xf":
@@ -764,7 +764,7 @@ func (w *Workbook) readStyles(part string) error {
 				return nil
 			}
 			if len(xfNumFmt) >= maxCellFormats {
-				return tooLarge("its styles define more than %s cell formats", human.Count(maxCellFormats))
+				return tooLarge("its styles define more than %s cell formats", humanize.Comma(int64(maxCellFormats)))
 			}
 			id, ok := atoi(attrRaw(sc.attrs, "numFmtId"))
 			if !ok {
@@ -818,3 +818,7 @@ func trimSpace(b []byte) []byte {
 	}
 	return b
 }
+
+// sizeText writes a size in binary units as people read them: "1 GiB",
+// "256 MiB", "1.5 KiB" (go-humanize writes "1.0 GiB").
+func sizeText(n int64) string { return strings.Replace(humanize.IBytes(uint64(n)), ".0 ", " ", 1) }
