@@ -20,6 +20,13 @@ var stepLabels = map[importer.StepState]string{
 	importer.StepCancelled: "Cancelled",
 }
 
+// phaseLabels say what a running step is doing once its rows are read.
+var phaseLabels = map[importer.Phase]string{
+	importer.PhaseChecking: "Checking",
+	importer.PhaseChecked:  "Checked, waiting to save",
+	importer.PhaseSaving:   "Saving",
+}
+
 var stateLabels = map[importer.State]string{
 	importer.Queued:      "Queued",
 	importer.Running:     "Running",
@@ -36,7 +43,7 @@ func stepView(st importer.Status, s importer.Step, now time.Time) components.Ste
 		Name:      importer.SheetFor(s.Key).StepName,
 		State:     string(s.State),
 		Label:     stepLabels[s.State],
-		Current:   s.State == importer.StepRunning,
+		Current:   s.State == importer.StepRunning && s.Phase != importer.PhaseChecked,
 		Rows:      s.Rows,
 		Total:     s.Total,
 		Created:   s.Created,
@@ -44,6 +51,9 @@ func stepView(st importer.Status, s importer.Step, now time.Time) components.Ste
 		Unchanged: s.Unchanged,
 		Problems:  s.Problems,
 		Written:   s.State == importer.StepDone && st.State != importer.Failed && st.Problems == 0,
+	}
+	if label, ok := phaseLabels[s.Phase]; ok && s.State == importer.StepRunning {
+		v.Label = label
 	}
 	// The first step carries the queue position: the stream's only events
 	// are the steps and done, and a waiting user wants to see it move.
@@ -61,7 +71,7 @@ func stepView(st importer.Status, s importer.Step, now time.Time) components.Ste
 	}
 	if el := s.Elapsed(now); el > 0 {
 		v.Elapsed = duration(el)
-		if s.State == importer.StepRunning && s.Rows > 0 {
+		if s.State == importer.StepRunning && s.Phase == importer.PhaseReading && s.Rows > 0 {
 			rate := float64(s.Rows) / el.Seconds()
 			v.Rate = humanize.Comma(int64(rate)) + " rows/s"
 			if s.Total > s.Rows && rate > 0 {
