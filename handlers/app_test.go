@@ -32,6 +32,25 @@ type app struct {
 	dbPath string
 	runner importQueue
 	start  func() // runs the queued imports
+	logs   *logBuffer
+}
+
+// logBuffer keeps what the app logs, for tests that read it.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
 }
 
 // importQueue is the queue of imports the app runs: queue.Local on
@@ -62,7 +81,8 @@ func serve(t testing.TB, st *store.Store, dbPath string, cfg handlers.Config) *a
 	t.Helper()
 	dir := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
-	log := slog.New(slog.NewTextHandler(debugLog(), nil))
+	logs := &logBuffer{}
+	log := slog.New(slog.NewTextHandler(io.MultiWriter(debugLog(), logs), nil))
 	var runner importQueue
 	var err error
 	if st.Postgres() {
@@ -95,7 +115,7 @@ func serve(t testing.TB, st *store.Store, dbPath string, cfg handlers.Config) *a
 		started.Do(func() { close(done) }) // never started: nothing to wait for
 		<-done
 	})
-	return &app{Server: srv, dbPath: dbPath, runner: runner, start: start}
+	return &app{Server: srv, dbPath: dbPath, runner: runner, start: start, logs: logs}
 }
 
 // client does not follow redirects, so tests see them.

@@ -3,6 +3,8 @@ package handlers_test
 import (
 	"context"
 	"database/sql"
+	"fmt"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -144,4 +146,32 @@ func TestTheRunningImportCountsInTheQueuePosition(t *testing.T) {
 		}
 	}
 	release()
+}
+
+// A client that goes away in the middle of its upload is its own doing:
+// the server logs no error and no 500 for it, and queues nothing.
+func TestAClientThatDropsMidUploadIsNotAServerError(t *testing.T) {
+	a := newApp(t, handlersConfig())
+	conn, err := net.Dial("tcp", strings.TrimPrefix(a.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := "--B\r\nContent-Disposition: form-data; name=\"file\"; filename=\"staff.xlsx\"\r\n\r\nPK\x03\x04 part of a workbook"
+	fmt.Fprintf(conn, "POST /imports HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=B\r\nContent-Length: 100000\r\n\r\n%s", body)
+	conn.Close()
+
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(a.logs.String(), "path=/imports") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the request was never logged:\n%s", a.logs.String())
+		}
+		time.Sleep(10 * time.Millisecond) // the log is the only sign the server has finished with it
+	}
+	logs := a.logs.String()
+	if strings.Contains(logs, "level=ERROR") || strings.Contains(logs, "status=500") {
+		t.Errorf("a dropped upload is logged as the server's failure:\n%s", logs)
+	}
+	if list, _ := a.runner.History(context.Background(), 10); len(list) != 0 {
+		t.Errorf("%d imports queued from a dropped upload", len(list))
+	}
 }

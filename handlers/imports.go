@@ -45,6 +45,11 @@ func (s *Server) createImport() http.HandlerFunc {
 		// The form's other bytes are few; the limit is the workbook's.
 		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxUpload+64<<10)
 		id, err := s.receiveUpload(r)
+		if err != nil && r.Context().Err() != nil {
+			// The client went away mid-upload: its doing, not the server's.
+			s.log.Info("upload abandoned by the client", "err", err)
+			err = errNotWhole
+		}
 		if err != nil {
 			s.refuseUpload(w, r, err)
 			return

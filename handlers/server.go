@@ -73,6 +73,9 @@ func NewServer(log *slog.Logger, cfg Config, imports Imports, workbooks Workbook
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {
 	var buf bytes.Buffer
 	if err := c.Render(r.Context(), &buf); err != nil {
+		if r.Context().Err() != nil {
+			return // the client has gone: there is nobody to answer
+		}
 		s.fail(w, r, err)
 		return
 	}
