@@ -33,7 +33,7 @@ func instances(t *testing.T, n int) ([]*app, *store.Store) {
 	}
 	for _, a := range apps {
 		shared := a.runner.(*queue.Shared)
-		shared.Beat, shared.Stale = 50*time.Millisecond, 2*time.Second
+		shared.Beat, shared.Stale = 50*time.Millisecond, 5*time.Second // the sweep must not mistake a busy test machine for a dead instance
 	}
 	return apps, first
 }

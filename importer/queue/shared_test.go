@@ -78,7 +78,7 @@ func TestAnImportDeclaredInterruptedElsewhereNeverCommits(t *testing.T) {
 	dsn := storetest.PostgresURL(t)
 	// A shows no sign of life after its claim, as if paused.
 	a := startInstance(t, dsn, time.Hour, time.Hour)
-	id, err := a.q.Submit(t.Context(), "big.xlsx", sample(t, 40000))
+	id, err := a.q.Submit(t.Context(), "big.xlsx", sample(t, 20000))
 	noErr(t, err)
 	waitFor(t, a.q, id, func(st importer.Status) bool { return st.State == importer.Running })
 
@@ -109,7 +109,7 @@ func TestAnImportDeclaredInterruptedElsewhereNeverCommits(t *testing.T) {
 func TestAQueuedImportDoesNotWaitForAnInstanceOutOfTouch(t *testing.T) {
 	dsn := storetest.PostgresURL(t)
 	a := startInstance(t, dsn, time.Hour, time.Hour)
-	stuck, err := a.q.Submit(t.Context(), "big.xlsx", sample(t, 40000))
+	stuck, err := a.q.Submit(t.Context(), "big.xlsx", sample(t, 20000))
 	noErr(t, err)
 	waitFor(t, a.q, stuck, func(st importer.Status) bool { return st.State == importer.Running })
 
