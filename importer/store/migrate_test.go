@@ -435,22 +435,7 @@ func isPostgres(dsn string) bool {
 }
 
 // rebind turns ? placeholders into PostgreSQL's $1, $2, … for a PostgreSQL dsn.
-func rebind(dsn, query string) string {
-	if !isPostgres(dsn) {
-		return query
-	}
-	var b strings.Builder
-	n := 0
-	for _, r := range query {
-		if r == '?' {
-			n++
-			b.WriteString("$" + strconv.Itoa(n))
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
+func rebind(dsn, query string) string { return store.Rebind(isPostgres(dsn), query) }
 
 // diffLines shows the lines only one of two lists has.
 func diffLines(want, got []string) string {
