@@ -91,6 +91,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	addr := fs.String("addr", orDefault(getenv("ADDR"), "localhost:8080"), "address to listen on (env ADDR)")
 	dsn := fs.String("db", orDefault(getenv("DATABASE_URL"), defaultDB), "SQLite file or postgres:// URL (env DATABASE_URL)")
 	maxUpload := fs.String("max-upload", "256MiB", "largest workbook accepted: bytes, or a number with KiB, MiB, GiB, KB, MB or GB")
+	keepFailed := fs.Duration("keep-failed", 7*24*time.Hour, "how long a failed import's upload is kept for its problems workbook")
 	uploads := fs.String("uploads", "", "directory for uploads being imported (default: uploads/ beside a SQLite database, else data/uploads)")
 	if _, err := parse(fs, args); err != nil {
 		return err
@@ -110,7 +111,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if dir == "" {
 		dir = uploadDir(*dsn)
 	}
-	imports, err := newQueue(st, dir, log)
+	imports, err := newQueue(st, dir, *keepFailed, log)
 	if err != nil {
 		return err
 	}
@@ -165,11 +166,19 @@ type importQueue interface {
 
 // newQueue is the queue of one process on SQLite, or this instance's part
 // of the queue that several share on PostgreSQL.
-func newQueue(st *store.Store, dir string, log *slog.Logger) (importQueue, error) {
+func newQueue(st *store.Store, dir string, keepFailed time.Duration, log *slog.Logger) (importQueue, error) {
 	if st.Postgres() {
-		return queue.NewShared(st, dir, log)
+		q, err := queue.NewShared(st, dir, log)
+		if err == nil {
+			q.KeepFailed = keepFailed
+		}
+		return q, err
 	}
-	return queue.NewLocal(st, dir, log)
+	q, err := queue.NewLocal(st, dir, log)
+	if err == nil {
+		q.KeepFailed = keepFailed
+	}
+	return q, err
 }
 
 // parseSize reads a size as an operator writes it: bytes, or a number

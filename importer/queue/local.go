@@ -3,6 +3,7 @@ package queue
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -18,9 +19,12 @@ import (
 // first, and their uploads are files in one directory.
 type Local struct {
 	core
-	uploads string
-	queue   []*job // waiting, oldest first; guarded by mu
-	current *job   // taken from the queue to run; guarded by mu
+	// KeepFailed is how long a failed import's upload is kept, for its
+	// problems workbook; SweepUploads removes it after. Set before Run.
+	KeepFailed time.Duration
+	uploads    string
+	queue      []*job // waiting, oldest first; guarded by mu
+	current    *job   // taken from the queue to run; guarded by mu
 }
 
 // NewLocal returns the queue of a process that keeps uploads in dir.
@@ -28,7 +32,7 @@ func NewLocal(st *store.Store, dir string, log *slog.Logger) (*Local, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("create upload directory: %w", err)
 	}
-	return &Local{core: newCore(st, log), uploads: dir}, nil
+	return &Local{core: newCore(st, log), uploads: dir, KeepFailed: 7 * 24 * time.Hour}, nil
 }
 
 // Run marks the imports a previous process left unfinished as interrupted,
@@ -37,6 +41,9 @@ func (q *Local) Run(ctx context.Context) error {
 	if err := q.interruptLeftovers(ctx); err != nil {
 		return err
 	}
+	q.SweepUploads(ctx)
+	daily := time.NewTicker(24 * time.Hour)
+	defer daily.Stop()
 	for {
 		j := q.next()
 		if j == nil {
@@ -44,8 +51,10 @@ func (q *Local) Run(ctx context.Context) error {
 			case <-ctx.Done():
 				return nil
 			case <-q.wake:
-				continue
+			case <-daily.C:
+				q.SweepUploads(ctx)
 			}
+			continue
 		}
 		if st, ran := q.runJob(ctx, j, nil); ran {
 			if st.State != importer.Failed {
@@ -218,4 +227,50 @@ func (q *Local) Cancel(ctx context.Context, id string) error {
 		q.finish(j, q.saveEnd(context.Background(), importer.Result{Status: st}))
 	}()
 	return nil
+}
+
+// leftoverAge is how old a temporary file must be before a sweep takes it
+// for a leftover of a crash rather than an upload or download under way.
+const leftoverAge = time.Hour
+
+// SweepUploads removes the files nothing needs any more: uploads of
+// failed imports older than KeepFailed, uploads of imports that ended
+// otherwise or that the database does not know (an interrupted import's,
+// say), and temporary files a crash left behind. A full disk must not
+// block every later upload and download.
+func (q *Local) SweepUploads(ctx context.Context) {
+	entries, err := os.ReadDir(q.uploads)
+	if err != nil {
+		q.log.Warn("sweep uploads", "err", err)
+		return
+	}
+	for _, e := range entries {
+		name := e.Name()
+		path := filepath.Join(q.uploads, name)
+		if strings.HasPrefix(name, "upload-") || strings.HasPrefix(name, "download-") {
+			if info, err := e.Info(); err == nil && time.Since(info.ModTime()) > leftoverAge {
+				q.removeFile(path)
+			}
+			continue
+		}
+		id, ok := strings.CutSuffix(name, ".xlsx")
+		if !ok || e.IsDir() {
+			continue
+		}
+		if _, held := q.liveStatus(id); held {
+			continue
+		}
+		st, err := q.store.Status(ctx, id)
+		switch {
+		case errors.Is(err, importer.ErrNotFound):
+		case err != nil:
+			continue // keep it until the database can say
+		case st.State == importer.Failed && time.Since(st.Finished) < q.KeepFailed:
+			continue
+		case !st.State.Final():
+			continue
+		}
+		q.removeFile(path)
+		q.log.Info("removed an upload no longer needed", "file", name)
+	}
 }

@@ -34,6 +34,9 @@ type Shared struct {
 	// progress, that it is alive; an import whose instance has not for
 	// Stale is interrupted by any other. Set them before Run.
 	Beat, Stale time.Duration
+	// KeepFailed is how long a failed import's upload is kept, for its
+	// problems workbook. Set before Run.
+	KeepFailed time.Duration
 }
 
 // NewShared returns this instance's part of the queue of a shared
@@ -44,7 +47,7 @@ func NewShared(st *store.Store, dir string, log *slog.Logger) (*Shared, error) {
 	}
 	return &Shared{
 		core: newCore(st, log), scratch: dir, owner: rand.Text(),
-		Beat: time.Second, Stale: 30 * time.Second,
+		Beat: time.Second, Stale: 30 * time.Second, KeepFailed: 7 * 24 * time.Hour,
 	}, nil
 }
 
@@ -58,8 +61,13 @@ func (q *Shared) Run(ctx context.Context) error {
 	wg.Go(func() {
 		tick := time.NewTicker(q.Stale / 3)
 		defer tick.Stop()
+		var uploadsSwept time.Time
 		for {
 			q.sweep(ctx)
+			if time.Since(uploadsSwept) > 24*time.Hour {
+				q.sweepUploads(ctx)
+				uploadsSwept = time.Now()
+			}
 			select {
 			case <-ctx.Done():
 				return
@@ -286,4 +294,25 @@ func (q *Shared) Subscribe(ctx context.Context, id string) (*Subscription, error
 	}
 	// Another instance runs it, or this one has yet to claim it.
 	return q.follow(ctx, st, q.Status, min(q.Beat, time.Second)), nil
+}
+
+// sweepUploads forgets the uploads nothing needs any more (a failed
+// import's after KeepFailed), and removes the copies a crash of this
+// instance left in its scratch directory.
+func (q *Shared) sweepUploads(ctx context.Context) {
+	n, err := q.store.DeleteStaleUploads(ctx, time.Now().Add(-q.KeepFailed))
+	if err != nil {
+		q.log.Warn("sweep uploads", "err", err)
+	} else if n > 0 {
+		q.log.Info("removed uploads no longer needed", "parts", n)
+	}
+	entries, err := os.ReadDir(q.scratch)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if info, err := e.Info(); err == nil && !e.IsDir() && time.Since(info.ModTime()) > leftoverAge {
+			q.removeFile(filepath.Join(q.scratch, e.Name()))
+		}
+	}
 }

@@ -75,6 +75,20 @@ func (s *Store) CopyUpload(ctx context.Context, id string, w io.Writer) error {
 	return nil
 }
 
+// DeleteStaleUploads forgets the uploads nothing needs any more: those
+// of imports that ended other than failed, of failed imports created
+// before keptSince, and of imports the database does not know.
+func (s *Store) DeleteStaleUploads(ctx context.Context, keptSince time.Time) (int64, error) {
+	res, err := s.db.ExecContext(ctx, s.rebind(`
+		DELETE FROM import_uploads AS u WHERE NOT EXISTS (
+			SELECT 1 FROM imports i WHERE i.id = u.import_id
+			AND (i.state IN ('queued', 'running') OR (i.state = 'failed' AND i.created_at >= ?)))`), stamp(keptSince))
+	if err != nil {
+		return 0, fmt.Errorf("delete stale uploads: %w", err)
+	}
+	return res.RowsAffected()
+}
+
 // DeleteUpload forgets a kept upload.
 func (s *Store) DeleteUpload(ctx context.Context, id string) error {
 	_, err := s.db.ExecContext(ctx, s.rebind(`DELETE FROM import_uploads WHERE import_id = ?`), id)
