@@ -6,6 +6,8 @@ import (
 	"os"
 
 	"github.com/go-chi/chi/v5"
+
+	"roster/importer"
 )
 
 const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -22,7 +24,7 @@ func (s *Server) sendWorkbook(w http.ResponseWriter, r *http.Request, name strin
 	defer os.Remove(f.Name())
 	defer f.Close()
 	if err := write(f); err != nil {
-		s.fail(w, r, err)
+		s.fail(w, r, importer.DiskFull(err))
 		return
 	}
 	w.Header().Set("Content-Type", xlsxType)

@@ -19,6 +19,7 @@ var statuses = map[importer.Code]int{
 	importer.CodeNotFound:   http.StatusNotFound,
 	importer.CodeConflict:   http.StatusConflict,
 	importer.CodeBusy:       http.StatusServiceUnavailable,
+	importer.CodeFull:       http.StatusInsufficientStorage,
 	importer.CodeInternal:   http.StatusInternalServerError,
 }
 
@@ -33,6 +34,7 @@ var titles = map[int]string{
 	http.StatusUnprocessableEntity:   "Cannot be done",
 	http.StatusInternalServerError:   "Something went wrong",
 	http.StatusServiceUnavailable:    "Busy",
+	http.StatusInsufficientStorage:   "The server's disk is full",
 }
 
 // answer is what a request that err ended is told: its status and

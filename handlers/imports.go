@@ -129,7 +129,7 @@ func (s *Server) saveUpload(part *multipart.Part) (name, path string, err error)
 	}
 	f, err := os.CreateTemp(s.cfg.UploadDir, "upload-*.xlsx")
 	if err != nil {
-		return "", "", fmt.Errorf("create upload file: %w", err)
+		return "", "", importer.DiskFull(fmt.Errorf("create upload file: %w", err))
 	}
 	n, err := io.Copy(f, part)
 	if cerr := f.Close(); err == nil {
@@ -139,6 +139,9 @@ func (s *Server) saveUpload(part *multipart.Part) (name, path string, err error)
 		os.Remove(f.Name())
 		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
 			return "", "", errUploadSize(s.cfg.MaxUpload)
+		}
+		if full := importer.DiskFull(err); full != err {
+			return "", "", full
 		}
 		return "", "", errNotWhole
 	}

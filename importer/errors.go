@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"syscall"
 
 	"roster/importer/xlsx"
 )
@@ -19,6 +20,7 @@ const (
 	CodeNotFound   Code = "not found"  // no such import, or nothing of it to download
 	CodeConflict   Code = "conflict"   // the request does not fit the import's state
 	CodeBusy       Code = "busy"       // the server cannot take it now; later it can
+	CodeFull       Code = "full"       // the server's disk is full
 	CodeInternal   Code = "internal"   // the server failed; the user can only try again
 )
 
@@ -68,6 +70,21 @@ func ErrorMessage(err error) string {
 
 // ErrNotFound is returned for an import id nobody knows.
 var ErrNotFound = &Error{Code: CodeNotFound, Message: "There is no such import. Check the link, or start from the upload page."}
+
+// DiskFull wraps err as the full disk it is, when it is one: the user is
+// told so, not that the server failed or the upload was cut. Storage
+// adds the ways its databases say it (see store).
+func DiskFull(err error) error {
+	if err == nil || ErrorCode(err) == CodeFull || !errors.Is(err, syscall.ENOSPC) {
+		return err
+	}
+	return &Error{Code: CodeFull, Message: diskFullMessage, Err: err}
+}
+
+// DiskFullError is DiskFull for an error known to be a full disk.
+func DiskFullError(err error) error { return &Error{Code: CodeFull, Message: diskFullMessage, Err: err} }
+
+const diskFullMessage = "The server's disk is full, so Roster cannot save anything now. Tell your administrator; once space has been freed, try again."
 
 // ErrEnded is returned when an import is to be saved but has already
 // ended: another instance declared it interrupted while this one was out

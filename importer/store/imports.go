@@ -40,7 +40,7 @@ func saveStatus(ctx context.Context, db execer, postgres bool, st importer.Statu
 		WHERE imports.state IN ('queued', 'running')`),
 		st.ID, st.FileName, string(st.State), stamp(st.Created), string(body))
 	if err != nil {
-		return false, fmt.Errorf("save import %s: %w", st.ID, err)
+		return false, full(fmt.Errorf("save import %s: %w", st.ID, err))
 	}
 	n, err := res.RowsAffected()
 	return n == 1, err
@@ -59,9 +59,9 @@ func (s *Store) SaveEnd(ctx context.Context, st importer.Status, problems []impo
 		return ok, err
 	}
 	if err := addProblems(ctx, tx, s.postgres, st.ID, problems); err != nil {
-		return false, err
+		return false, full(err)
 	}
-	return true, tx.Commit()
+	return true, full(tx.Commit())
 }
 
 // SaveStatusIf replaces the status of an import only while it is still

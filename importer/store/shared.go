@@ -33,7 +33,7 @@ func (s *Store) SaveUpload(ctx context.Context, id string, r io.Reader) error {
 		if n > 0 {
 			if _, err := tx.ExecContext(ctx, s.rebind(
 				`INSERT INTO import_uploads (import_id, seq, data) VALUES (?, ?, ?)`), id, seq, buf[:n]); err != nil {
-				return fmt.Errorf("save upload: %w", err)
+				return full(fmt.Errorf("save upload: %w", err))
 			}
 		}
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
@@ -43,7 +43,7 @@ func (s *Store) SaveUpload(ctx context.Context, id string, r io.Reader) error {
 			return fmt.Errorf("read upload: %w", err)
 		}
 	}
-	return tx.Commit()
+	return full(tx.Commit())
 }
 
 // CopyUpload writes a kept upload to w, chunk by chunk; importer.ErrNotFound when

@@ -118,7 +118,7 @@ func (t *Tx) createStage(ctx context.Context, tb table) error {
 	}
 	q := fmt.Sprintf("CREATE TEMP TABLE %s (%s)%s", tb.stage(), strings.Join(cols, ", "), suffix)
 	if _, err := t.q.ExecContext(ctx, q); err != nil {
-		return fmt.Errorf("create staging table: %w", err)
+		return full(fmt.Errorf("create staging table: %w", err))
 	}
 	return nil
 }
@@ -189,10 +189,10 @@ func (t *Tx) Commit(ctx context.Context, outcome importer.Status) error {
 		for _, stmt := range t.inserts {
 			stmt.Close()
 		}
-		return t.tx.Commit()
+		return full(t.tx.Commit())
 	}
 	if _, err := t.q.ExecContext(ctx, "COMMIT"); err != nil {
-		return fmt.Errorf("commit: %w", err)
+		return full(fmt.Errorf("commit: %w", err))
 	}
 	t.done = true
 	t.dropStages(context.WithoutCancel(ctx))
@@ -225,7 +225,7 @@ func (t *Tx) Stage(ctx context.Context, sh *importer.Sheet, rows [][]any) error 
 			_, err = t.q.ExecContext(ctx, t.insertSQL(tb, end-start), args...)
 		}
 		if err != nil {
-			return fmt.Errorf("stage %s: %w", tb.Name, err)
+			return full(fmt.Errorf("stage %s: %w", tb.Name, err))
 		}
 	}
 	return nil
@@ -266,7 +266,7 @@ func (t *Tx) Index(ctx context.Context, sh *importer.Sheet, fields ...string) er
 	name := tb.stage() + "_" + strings.Join(fields, "_")
 	_, err := t.q.ExecContext(ctx, fmt.Sprintf("CREATE INDEX %s ON %s (%s)", name, tb.stage(), strings.Join(fields, ", ")))
 	if err != nil {
-		return fmt.Errorf("index %s: %w", tb.stage(), err)
+		return full(fmt.Errorf("index %s: %w", tb.stage(), err))
 	}
 	return nil
 }
@@ -397,7 +397,7 @@ func (t *Tx) Merge(ctx context.Context, sh *importer.Sheet) (created, updated in
 			strings.Join(keyMatch, " AND "), strings.Join(differs, " OR "))
 		res, err := t.q.ExecContext(ctx, q)
 		if err != nil {
-			return 0, 0, fmt.Errorf("update %s: %w", tb.Name, err)
+			return 0, 0, full(fmt.Errorf("update %s: %w", tb.Name, err))
 		}
 		n, _ := res.RowsAffected()
 		updated = int(n)
@@ -407,7 +407,7 @@ func (t *Tx) Merge(ctx context.Context, sh *importer.Sheet) (created, updated in
 		tb.Name, fields, "s."+strings.Join(tb.Fields, ", s."), tb.stage(), tb.Name, strings.Join(keyMatch, " AND "))
 	res, err := t.q.ExecContext(ctx, q)
 	if err != nil {
-		return 0, 0, fmt.Errorf("insert into %s: %w", tb.Name, err)
+		return 0, 0, full(fmt.Errorf("insert into %s: %w", tb.Name, err))
 	}
 	n, _ := res.RowsAffected()
 	return int(n), updated, nil

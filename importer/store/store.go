@@ -17,6 +17,9 @@ import (
 	"strconv"
 	"strings"
 
+	"roster/importer"
+
+	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/database"
@@ -287,4 +290,20 @@ func rebind(postgres bool, query string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// full says a full disk in the importer's words, however the database
+// reports it: SQLite's SQLITE_FULL, PostgreSQL's disk_full (53100), or
+// the system's ENOSPC.
+func full(err error) error {
+	if err == nil {
+		return nil
+	}
+	if pg, ok := errors.AsType[*pgconn.PgError](err); ok && pg.Code == "53100" {
+		return importer.DiskFullError(err)
+	}
+	if strings.Contains(err.Error(), "database or disk is full") {
+		return importer.DiskFullError(err)
+	}
+	return importer.DiskFull(err)
 }
