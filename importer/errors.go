@@ -82,7 +82,9 @@ func DiskFull(err error) error {
 }
 
 // DiskFullError is DiskFull for an error known to be a full disk.
-func DiskFullError(err error) error { return &Error{Code: CodeFull, Message: diskFullMessage, Err: err} }
+func DiskFullError(err error) error {
+	return &Error{Code: CodeFull, Message: diskFullMessage, Err: err}
+}
 
 const diskFullMessage = "The server's disk is full, so Roster cannot save anything now. Tell your administrator; once space has been freed, try again."
 
