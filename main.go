@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -101,6 +102,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return fmt.Errorf("--max-upload: %w", err)
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
+	if getenv("GOMEMLIMIT") == "" {
+		// The contract keeps the server under 1 GiB whatever is uploaded;
+		// the reader bounds what it holds live, and this keeps the
+		// collector from letting the heap grow to twice that first.
+		debug.SetMemoryLimit(768 << 20)
+	}
 
 	st, err := store.Open(ctx, *dsn)
 	if err != nil {
