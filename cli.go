@@ -93,6 +93,9 @@ type progress struct {
 	w     io.Writer
 	state map[importer.StepKey]importer.StepState
 	last  map[importer.StepKey]time.Time
+	// saving is when the first step began saving: from then to the end,
+	// SQLite's one write lock is held by the import.
+	saving time.Time
 }
 
 func (p *progress) report(st importer.Status) {
@@ -103,6 +106,9 @@ func (p *progress) report(st importer.Status) {
 	}
 	now := time.Now()
 	for _, s := range st.Steps {
+		if s.Phase == importer.PhaseSaving && p.saving.IsZero() {
+			p.saving = now
+		}
 		changed := p.state[s.Key] != s.State
 		if !changed && (s.State != importer.StepRunning || now.Sub(p.last[s.Key]) < time.Second) {
 			continue
@@ -144,7 +150,7 @@ func (p *progress) summary(res importer.Result) {
 	took := st.Finished.Sub(st.Started).Round(time.Millisecond)
 	switch st.State {
 	case importer.Succeeded:
-		fmt.Fprintf(p.w, "import succeeded in %s\n", took)
+		fmt.Fprintf(p.w, "import succeeded in %s; saving the rows took %s\n", took, st.Finished.Sub(p.saving).Round(time.Millisecond))
 	default:
 		fmt.Fprintf(p.w, "import %s in %s: %s\n", st.State, took, st.Error)
 	}
