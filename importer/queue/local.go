@@ -263,6 +263,11 @@ func (q *Local) SweepUploads(ctx context.Context) {
 		st, err := q.store.Status(ctx, id)
 		switch {
 		case errors.Is(err, importer.ErrNotFound):
+			// An upload being queued right now is kept until its record is
+			// written: only an old one is known to be nobody's.
+			if info, err := e.Info(); err != nil || time.Since(info.ModTime()) < leftoverAge {
+				continue
+			}
 		case err != nil:
 			continue // keep it until the database can say
 		case st.State == importer.Failed && time.Since(st.Finished) < q.KeepFailed:

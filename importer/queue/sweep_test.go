@@ -53,10 +53,13 @@ func TestSweepingUploadsKeepsOnlyWhatIsNeeded(t *testing.T) {
 	}
 	hoursAgo := time.Now().Add(-2 * time.Hour)
 	noErr(t, os.Chtimes(oldTemp, hoursAgo, hoursAgo))
+	noErr(t, os.Chtimes(orphan, hoursAgo, hoursAgo))
+	fresh := filepath.Join(dir, "BEINGQUEUEDNOW.xlsx") // renamed in by Submit, its record not yet written
+	noErr(t, os.WriteFile(fresh, []byte("x"), 0o644))
 
 	q.SweepUploads(t.Context())
 	exists := func(p string) bool { _, err := os.Stat(p); return err == nil }
-	for p, want := range map[string]bool{kept: true, orphan: false, oldTemp: false, newTemp: true} {
+	for p, want := range map[string]bool{kept: true, orphan: false, oldTemp: false, newTemp: true, fresh: true} {
 		if exists(p) != want {
 			t.Errorf("%s kept: %v, want %v", filepath.Base(p), exists(p), want)
 		}
