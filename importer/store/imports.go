@@ -149,19 +149,7 @@ func scanStatus(row scanner) (importer.Status, error) {
 	return st, nil
 }
 
-// AddProblems keeps the problems of an import, numbered in order.
-func (s *Store) AddProblems(ctx context.Context, id string, problems []importer.Problem) error {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if err := addProblems(ctx, tx, s.postgres, id, problems); err != nil {
-		return err
-	}
-	return tx.Commit()
-}
-
+// addProblems keeps the problems of an import, numbered in order.
 func addProblems(ctx context.Context, tx *sql.Tx, postgres bool, id string, problems []importer.Problem) error {
 	const batch = 500
 	for start := 0; start < len(problems); start += batch {

@@ -43,11 +43,11 @@ func TestImportRecords(t *testing.T) {
 			}
 			list, err := st.Statuses(ctx, 3)
 			if err != nil || len(list) != 3 || list[0].ID != "id3" || list[2].ID != "id1" {
-				t.Errorf("Statuses(3) = %v, %v; want id3, id2, id1 (newest first)", ids(list), err)
+				t.Fatalf("Statuses(3) = %v, %v; want id3, id2, id1 (newest first)", ids(list), err)
 			}
 			left, err := st.StatusesIn(ctx, importer.Queued, importer.Running)
 			if err != nil || len(left) != 1 || left[0].ID != "id2" {
-				t.Errorf("StatusesIn(queued, running) = %v, %v; want id2", ids(left), err)
+				t.Fatalf("StatusesIn(queued, running) = %v, %v; want id2", ids(left), err)
 			}
 
 			var problems []importer.Problem
@@ -55,14 +55,21 @@ func TestImportRecords(t *testing.T) {
 				problems = append(problems, importer.Problem{Sheet: "Areas", Row: i + 2, Column: "Name", Message: "required"})
 			}
 			problems = append(problems, importer.Problem{Sheet: "Employees", Row: 2, Column: "Email", Value: "x", Message: "bad"})
-			if err := st.AddProblems(ctx, "id3", problems); err != nil {
-				t.Fatal(err)
+			// id2 is still running: its end is saved with its problems;
+			// id3 has ended, and saving an end again is refused.
+			end := left[0]
+			end.State = importer.Failed
+			if ok, err := st.SaveEnd(ctx, end, problems); err != nil || !ok {
+				t.Fatalf("SaveEnd(id2) = %v, %v", ok, err)
 			}
-			first, total, err := st.Problems(ctx, "id3", 5)
+			if ok, err := st.SaveEnd(ctx, list[0], problems); err != nil || ok {
+				t.Errorf("SaveEnd(id3, ended) = %v, %v; want refused", ok, err)
+			}
+			first, total, err := st.Problems(ctx, "id2", 5)
 			if err != nil || total != 31 || len(first) != 6 || first[4].Row != 6 || first[5].Sheet != "Employees" {
 				t.Errorf("Problems(5 a sheet) = %d of %d, %v: %+v", len(first), total, err, first)
 			}
-			all, _, err := st.Problems(ctx, "id3", 0)
+			all, _, err := st.Problems(ctx, "id2", 0)
 			if err != nil || len(all) != 31 {
 				t.Errorf("Problems(all) = %d, %v", len(all), err)
 			}
