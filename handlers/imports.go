@@ -116,7 +116,7 @@ func (s *Server) receiveUpload(r *http.Request) (id string, err error) {
 		if err != nil {
 			return "", err
 		}
-		return s.imports.Submit(r.Context(), name, path)
+		return s.imports.Submit(r.Context(), importer.Request{FileName: name, Path: path})
 	}
 }
 

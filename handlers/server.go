@@ -21,7 +21,7 @@ import (
 
 // Imports is what the handlers need of the queue of imports.
 type Imports interface {
-	Submit(ctx context.Context, fileName, path string) (string, error)
+	Submit(ctx context.Context, req importer.Request) (string, error)
 	Status(ctx context.Context, id string) (importer.Status, error)
 	History(ctx context.Context, limit int) ([]importer.Status, error)
 	Problems(ctx context.Context, id string, perSheet int) ([]importer.Problem, int, error)

@@ -56,11 +56,12 @@ const (
 	Failed      State = "failed"
 	Cancelled   State = "cancelled"
 	Interrupted State = "interrupted" // the server stopped during it
+	Reviewed    State = "reviewed"    // checked without a problem; nothing written (a review)
 )
 
 // Final reports whether the import has ended.
 func (s State) Final() bool {
-	return s == Succeeded || s == Failed || s == Cancelled || s == Interrupted
+	return s == Succeeded || s == Failed || s == Cancelled || s == Interrupted || s == Reviewed
 }
 
 // Step is a snapshot of one step: what a user sees of it at one moment.
@@ -72,6 +73,7 @@ type Step struct {
 	Created   int       `json:"created"`
 	Updated   int       `json:"updated"`
 	Unchanged int       `json:"unchanged"`
+	Removed   int       `json:"removed"`
 	Problems  int       `json:"problems"`
 	Phase     Phase     `json:"phase,omitempty"` // what a running step is doing
 	Started   time.Time `json:"started,omitzero"`
@@ -119,6 +121,34 @@ type Status struct {
 	// first MaxWarnings) or not; 0 in a status saved before warnings were
 	// counted, all of whose warnings were kept.
 	WarningCount int `json:"warning_count,omitempty"`
+
+	// How the upload is treated (contract section 8).
+	Review        bool `json:"review"`         // check and count the changes, write nothing
+	RemoveMissing bool `json:"remove_missing"` // each sheet is the whole truth for its table
+
+	// Links between imports (section 8): empty where they do not apply.
+	Confirms    string `json:"confirms,omitempty"`     // the review this import confirms
+	ConfirmedIn string `json:"confirmed_in,omitempty"` // the import that confirmed this review
+	Undoes      string `json:"undoes,omitempty"`       // the import this one undoes
+	UndoneIn    string `json:"undone_in,omitempty"`    // the import that undid this one
+
+	// Who did what (section 9): user names, empty where nobody did.
+	UploadedBy  string `json:"uploaded_by,omitempty"`
+	ConfirmedBy string `json:"confirmed_by,omitempty"`
+	CancelledBy string `json:"cancelled_by,omitempty"`
+	UndoneBy    string `json:"undone_by,omitempty"`
+}
+
+// Request is what starts an import: the upload, how to treat it and who
+// asked for it.
+type Request struct {
+	FileName      string // the name the user gave the upload, only shown
+	Path          string // the uploaded workbook; the queue takes the file over
+	Review        bool
+	RemoveMissing bool
+	By            string // the user who asked; empty before sign-in exists
+	Confirms      string // the review this import confirms, if any
+	Undoes        string // the import this one undoes, if any
 }
 
 // NewStatus is the status of an import that has not started. Its file
@@ -163,4 +193,14 @@ func (s Status) EndedOutside(state State, message string, at time.Time) Status {
 		s.Steps[i].Created, s.Steps[i].Updated, s.Steps[i].Unchanged = 0, 0, 0
 	}
 	return s
+}
+
+// Status is the status of the import the request starts, before it
+// starts.
+func (r Request) Status(id string, created time.Time) Status {
+	st := NewStatus(id, r.FileName, created)
+	st.Review, st.RemoveMissing = r.Review, r.RemoveMissing
+	st.Confirms, st.Undoes = r.Confirms, r.Undoes
+	st.UploadedBy = r.By
+	return st
 }

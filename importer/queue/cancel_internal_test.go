@@ -30,7 +30,7 @@ func TestACancelBetweenTakingAndStartingEndsTheImportUnrun(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.Close()
-	id, err := q.Submit(t.Context(), "areas.xlsx", path)
+	id, err := q.Submit(t.Context(), importer.Request{FileName: "areas.xlsx", Path: path})
 	if err != nil {
 		t.Fatal(err)
 	}

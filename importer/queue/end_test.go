@@ -47,7 +47,7 @@ func TestAnImportsEndIsSavedEvenWhenTheFirstSaveFails(t *testing.T) {
 	noErr(t, err)
 	noErr(t, workbooks.WriteSample(f, workbooks.SampleOptions{Employees: 5000, Errors: 1, Seed: 1}))
 	noErr(t, f.Close())
-	id, err := q.Submit(t.Context(), "bad.xlsx", path)
+	id, err := q.Submit(t.Context(), importer.Request{FileName: "bad.xlsx", Path: path})
 	noErr(t, err)
 	sub, err := q.Subscribe(t.Context(), id)
 	noErr(t, err)

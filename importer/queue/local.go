@@ -106,18 +106,18 @@ func (q *Local) uploadPath(id string) string { return filepath.Join(q.uploads, i
 // Submit queues an import of the workbook at path, which the queue takes
 // over (it moves or removes the file). An upload that cannot be read as a
 // workbook is refused with an importer.Error and nothing is queued.
-func (q *Local) Submit(ctx context.Context, fileName, path string) (string, error) {
-	if err := importer.Check(ctx, path); err != nil {
-		os.Remove(path)
+func (q *Local) Submit(ctx context.Context, req importer.Request) (string, error) {
+	if err := importer.Check(ctx, req.Path); err != nil {
+		os.Remove(req.Path)
 		return "", err
 	}
 	id := rand.Text()
 	kept := q.uploadPath(id)
-	if err := os.Rename(path, kept); err != nil {
-		os.Remove(path)
+	if err := os.Rename(req.Path, kept); err != nil {
+		os.Remove(req.Path)
 		return "", fmt.Errorf("keep upload: %w", err)
 	}
-	st := importer.NewStatus(id, fileName, time.Now())
+	st := req.Status(id, time.Now())
 	// While an import is saving its rows, SQLite's one writer is taken and
 	// this save would wait: the upload is answered at once all the same,
 	// since this process answers for the queued import from memory, and

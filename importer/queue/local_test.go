@@ -72,7 +72,7 @@ func TestImportsLeftByAStoppedServerAreInterrupted(t *testing.T) {
 
 	stopped, err := queue.NewLocal(d.st, uploads, log)
 	noErr(t, err)
-	id, err := stopped.Submit(t.Context(), "left.xlsx", sample(t, 10))
+	id, err := stopped.Submit(t.Context(), importer.Request{FileName: "left.xlsx", Path: sample(t, 10)})
 	noErr(t, err)
 
 	restarted, err := queue.NewLocal(d.st, uploads, log)
@@ -116,7 +116,7 @@ func TestAnImportRunningWhenTheServerStopsIsInterrupted(t *testing.T) {
 	ctx, stop := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() { done <- runner.Run(ctx) }()
-	id, err := runner.Submit(t.Context(), "sample.xlsx", path)
+	id, err := runner.Submit(t.Context(), importer.Request{FileName: "sample.xlsx", Path: path})
 	noErr(t, err)
 	sub, err := runner.Subscribe(t.Context(), id)
 	noErr(t, err)

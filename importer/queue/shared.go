@@ -125,13 +125,13 @@ func (q *Shared) runNext(ctx context.Context) bool {
 // Submit keeps the upload in the database, then queues its import for
 // any instance to run. An upload that cannot be read as a workbook is
 // refused with an importer.Error and nothing is queued.
-func (q *Shared) Submit(ctx context.Context, fileName, path string) (string, error) {
-	defer os.Remove(path)
-	if err := importer.Check(ctx, path); err != nil {
+func (q *Shared) Submit(ctx context.Context, req importer.Request) (string, error) {
+	defer os.Remove(req.Path)
+	if err := importer.Check(ctx, req.Path); err != nil {
 		return "", err
 	}
 	id := rand.Text()
-	f, err := os.Open(path)
+	f, err := os.Open(req.Path)
 	if err != nil {
 		return "", err
 	}
@@ -139,7 +139,7 @@ func (q *Shared) Submit(ctx context.Context, fileName, path string) (string, err
 	if err := q.store.SaveUpload(ctx, id, f); err != nil {
 		return "", err
 	}
-	if _, err := q.store.SaveStatus(ctx, importer.NewStatus(id, fileName, time.Now())); err != nil {
+	if _, err := q.store.SaveStatus(ctx, req.Status(id, time.Now())); err != nil {
 		q.forgetUpload(context.WithoutCancel(ctx), id)
 		return "", err
 	}

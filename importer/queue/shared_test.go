@@ -78,7 +78,7 @@ func TestAnImportDeclaredInterruptedElsewhereNeverCommits(t *testing.T) {
 	dsn := storetest.PostgresURL(t)
 	// A shows no sign of life after its claim, as if paused.
 	a := startInstance(t, dsn, time.Hour, time.Hour)
-	id, err := a.q.Submit(t.Context(), "big.xlsx", sample(t, 20000))
+	id, err := a.q.Submit(t.Context(), importer.Request{FileName: "big.xlsx", Path: sample(t, 20000)})
 	noErr(t, err)
 	waitFor(t, a.q, id, func(st importer.Status) bool { return st.State == importer.Running })
 
@@ -109,12 +109,12 @@ func TestAnImportDeclaredInterruptedElsewhereNeverCommits(t *testing.T) {
 func TestAQueuedImportDoesNotWaitForAnInstanceOutOfTouch(t *testing.T) {
 	dsn := storetest.PostgresURL(t)
 	a := startInstance(t, dsn, time.Hour, time.Hour)
-	stuck, err := a.q.Submit(t.Context(), "big.xlsx", sample(t, 20000))
+	stuck, err := a.q.Submit(t.Context(), importer.Request{FileName: "big.xlsx", Path: sample(t, 20000)})
 	noErr(t, err)
 	waitFor(t, a.q, stuck, func(st importer.Status) bool { return st.State == importer.Running })
 
 	b := startInstance(t, dsn, 50*time.Millisecond, 300*time.Millisecond)
-	next, err := b.q.Submit(t.Context(), "small.xlsx", sample(t, 10))
+	next, err := b.q.Submit(t.Context(), importer.Request{FileName: "small.xlsx", Path: sample(t, 10)})
 	noErr(t, err)
 	got := waitFor(t, b.q, next, func(st importer.Status) bool { return st.State == importer.Running })
 	if got.State != importer.Running && got.State != importer.Succeeded {

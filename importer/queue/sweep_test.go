@@ -33,7 +33,7 @@ func TestSweepingUploadsKeepsOnlyWhatIsNeeded(t *testing.T) {
 	noErr(t, err)
 	noErr(t, workbooks.WriteSample(f, workbooks.SampleOptions{Employees: 50, Errors: 1, Seed: 1}))
 	noErr(t, f.Close())
-	id, err := q.Submit(t.Context(), "bad.xlsx", bad)
+	id, err := q.Submit(t.Context(), importer.Request{FileName: "bad.xlsx", Path: bad})
 	noErr(t, err)
 	sub, err := q.Subscribe(t.Context(), id)
 	noErr(t, err)
