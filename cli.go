@@ -75,6 +75,7 @@ func importFile(ctx context.Context, args []string, getenv func(string) string, 
 
 	p := &progress{w: stdout, last: map[importer.StepKey]time.Time{}}
 	status := importer.NewStatus(rand.Text(), filepath.Base(path), time.Now())
+	status.UploadedBy = osUser(getenv)
 	res, err := importer.Import(ctx, st, path, status, p.report)
 	p.summary(res)
 	if err != nil && !errors.Is(err, context.Canceled) {

@@ -21,6 +21,7 @@ import (
 
 	"github.com/dustin/go-humanize"
 
+	"roster/access"
 	"roster/handlers"
 	"roster/importer/queue"
 	"roster/importer/store"
@@ -30,7 +31,7 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {
 		if !errors.Is(err, flag.ErrHelp) && !errors.Is(err, errReported) {
 			fmt.Fprintln(os.Stderr, "roster:", err)
 		}
@@ -45,7 +46,7 @@ var errReported = errors.New("reported")
 const defaultDB = "data/importer.db"
 
 // run is the whole program: tests call it as main would.
-func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	cmd := "serve"
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, args = args[0], args[1:]
@@ -57,8 +58,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return sample(args, stdout, stderr)
 	case "import":
 		return importFile(ctx, args, getenv, stdout, stderr)
+	case "user":
+		return userCommand(ctx, args, getenv, stdin, stdout, stderr)
 	default:
-		fmt.Fprintf(stderr, "unknown command %q; the commands are serve, sample and import\n", cmd)
+		fmt.Fprintf(stderr, "unknown command %q; the commands are serve, sample, import and user\n", cmd)
 		return errReported
 	}
 }
@@ -94,8 +97,17 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	maxUpload := fs.String("max-upload", "256MiB", "largest workbook accepted: bytes, or a number with KiB, MiB, GiB, KB, MB or GB")
 	keepFailed := fs.Duration("keep-failed", 7*24*time.Hour, "how long a failed import's upload is kept for its problems workbook")
 	uploads := fs.String("uploads", "", "directory for uploads being imported (default: uploads/ beside a SQLite database, else data/uploads)")
+	proxyHeader := fs.String("auth-proxy-header", "", "header in which a trusted proxy names the signed-in user (single sign-on), e.g. X-Forwarded-Email")
+	proxyFrom := fs.String("auth-proxy-from", "", "addresses of the trusted proxy, CIDR[,CIDR…]; its header from any other address is ignored")
 	if _, err := parse(fs, args); err != nil {
 		return err
+	}
+	trusted, err := parseCIDRs(*proxyFrom)
+	if err != nil {
+		return fmt.Errorf("--auth-proxy-from: %w", err)
+	}
+	if (*proxyHeader == "") != (len(trusted) == 0) {
+		return errors.New("--auth-proxy-header and --auth-proxy-from go together: the header is believed only from those addresses")
 	}
 	limit, err := parseSize(*maxUpload)
 	if err != nil {
@@ -134,9 +146,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	runDone := make(chan error, 1)
 	go func() { runDone <- imports.Run(base) }()
 
+	setupToken, err := setupToken(ctx, st)
+	if err != nil {
+		return err
+	}
+	cfg := handlers.Config{MaxUpload: limit, UploadDir: dir, SetupToken: setupToken, ProxyHeader: *proxyHeader, ProxyFrom: trusted}
 	srv := &http.Server{
-		Handler: handlers.NewServer(log, handlers.Config{MaxUpload: limit, UploadDir: dir},
-			imports, workbooks.NewDownloads(st, imports), st.Ping),
+		Handler:           handlers.NewServer(log, cfg, imports, workbooks.NewDownloads(st, imports), access.NewPeople(st), st.Ping),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		// No WriteTimeout: it would cut event streams and big uploads.
@@ -145,6 +161,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		ErrorLog:    slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	fmt.Fprintf(stdout, "Roster is serving on http://%s (database %s)\n", ln.Addr(), redact(*dsn))
+	if setupToken != "" {
+		fmt.Fprintf(stdout, "No administrator yet: open http://%s/setup?token=%s to create the first one\n", ln.Addr(), setupToken)
+	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 

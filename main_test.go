@@ -25,7 +25,7 @@ func TestServeAnswersHealthzAndStopsWhenCancelled(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0"},
-			env(map[string]string{"DATABASE_URL": filepath.Join(dir, "roster.db")}), w, io.Discard)
+			env(map[string]string{"DATABASE_URL": filepath.Join(dir, "roster.db")}), strings.NewReader(""), w, io.Discard)
 		w.Close()
 	}()
 	line, err := bufio.NewReader(out).ReadString('\n')
@@ -78,7 +78,7 @@ func TestImportCommandExitsZeroOnlyWhenItCommitted(t *testing.T) {
 	writeAreas(t, bad, [][]any{{"Code", "Name"}, {"E", ""}})
 
 	var out, errOut bytes.Buffer
-	if err := run(context.Background(), []string{"import", good, "--db", db}, env(nil), &out, &errOut); err != nil {
+	if err := run(context.Background(), []string{"import", good, "--db", db}, env(nil), strings.NewReader(""), &out, &errOut); err != nil {
 		t.Fatalf("good workbook: %v\n%s%s", err, out.String(), errOut.String())
 	}
 	if !strings.Contains(out.String(), "areas") || !strings.Contains(out.String(), "2 created") {
@@ -86,7 +86,7 @@ func TestImportCommandExitsZeroOnlyWhenItCommitted(t *testing.T) {
 	}
 
 	out.Reset()
-	err := run(context.Background(), []string{"import", "--db", db, bad}, env(nil), &out, &errOut)
+	err := run(context.Background(), []string{"import", "--db", db, bad}, env(nil), strings.NewReader(""), &out, &errOut)
 	if err == nil {
 		t.Fatalf("bad workbook: exit 0\n%s", out.String())
 	}

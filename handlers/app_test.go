@@ -6,19 +6,23 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 
+	"roster/access"
 	"roster/handlers"
 	"roster/importer/queue"
 	"roster/importer/store"
@@ -27,12 +31,17 @@ import (
 )
 
 // app is the whole of Roster over a real SQLite file, served by httptest.
+// Its requests sign in as me, an administrator of its own database (see
+// signIn); tests of access make other users.
 type app struct {
 	*httptest.Server
 	dbPath string
 	runner importQueue
 	start  func() // runs the queued imports
 	logs   *logBuffer
+	store  *store.Store
+	people *access.People
+	me     *user
 }
 
 // logBuffer keeps what the app logs, for tests that read it.
@@ -107,7 +116,8 @@ func serve(t testing.TB, st *store.Store, dbPath string, cfg handlers.Config) *a
 		cfg.MaxUpload = 256 << 20
 	}
 	cfg.UploadDir = dir
-	srv := httptest.NewServer(handlers.NewServer(log, cfg, runner, workbooks.NewDownloads(st, runner), st.Ping))
+	people := access.NewPeople(st)
+	srv := httptest.NewServer(handlers.NewServer(log, cfg, runner, workbooks.NewDownloads(st, runner), people, st.Ping))
 	t.Cleanup(func() {
 		srv.CloseClientConnections()
 		srv.Close()
@@ -115,12 +125,113 @@ func serve(t testing.TB, st *store.Store, dbPath string, cfg handlers.Config) *a
 		started.Do(func() { close(done) }) // never started: nothing to wait for
 		<-done
 	})
-	return &app{Server: srv, dbPath: dbPath, runner: runner, start: start, logs: logs}
+	a := &app{Server: srv, dbPath: dbPath, runner: runner, start: start, logs: logs, store: st, people: people}
+	a.me = a.signIn(t, "tester", access.Admin)
+	servedApps.Store(srv.URL, a)
+	t.Cleanup(func() { servedApps.Delete(srv.URL) })
+	return a
 }
 
-// client does not follow redirects, so tests see them.
-func (a *app) client() *http.Client {
+// testPassword is every test user's password; its slow hash is made once.
+const testPassword = "a long enough test password"
+
+var testPasswordHash = sync.OnceValue(func() string { return access.HashPassword(testPassword) })
+
+// user is a user of an app, signed in: a session (as a browser has it
+// after the sign-in page) and an API token.
+type user struct {
+	name    string
+	session string
+	token   string
+}
+
+// signIn makes a user with the role in the app's own database (unless it
+// has them already: instances share one), signs them in through the
+// sign-in page, and makes them an API token. Every test signs in here.
+func (a *app) signIn(t testing.TB, name string, role access.Role) *user {
+	t.Helper()
+	ctx := context.Background()
+	err := a.store.AddUser(ctx, access.User{Name: name, Role: role}, testPasswordHash(), time.Now())
+	if err != nil && !errors.Is(err, access.ErrUserExists) {
+		t.Fatal(err)
+	}
+	form := url.Values{"name": {name}, "password": {testPassword}, "next": {"/"}}
+	resp, err := a.anonymous().PostForm(a.URL+"/login", form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	u := &user{name: name}
+	for _, c := range resp.Cookies() {
+		if c.Name == "roster_session" {
+			u.session = c.Value
+		}
+	}
+	if resp.StatusCode != http.StatusSeeOther || u.session == "" {
+		t.Fatalf("sign in as %s: %s, no session cookie", name, resp.Status)
+	}
+	if u.token, err = a.people.NewToken(ctx, name, "test"); err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+// client is a browser-like client of the user: it sends the session
+// cookie (so the cross-site check applies, as to a browser) and does not
+// follow redirects, so tests see them.
+func (u *user) client() *http.Client {
+	return &http.Client{
+		Transport:     withHeader{"Cookie", "roster_session=" + u.session},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+}
+
+// script is a client of the user as a script is: the API token, no cookie.
+func (u *user) script() *http.Client {
+	return &http.Client{
+		Transport:     withHeader{"Authorization", "Bearer " + u.token},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+}
+
+// withHeader adds a header to every request that does not set it.
+type withHeader struct{ name, value string }
+
+func (h withHeader) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Header.Get(h.name) == "" {
+		req = req.Clone(req.Context())
+		req.Header.Set(h.name, h.value)
+	}
+	return http.DefaultTransport.RoundTrip(req)
+}
+
+// client is the app's signed-in client (an administrator's session).
+func (a *app) client() *http.Client { return a.me.client() }
+
+// anonymous is a client that nobody signed in, not following redirects.
+func (a *app) anonymous() *http.Client {
 	return &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+// servedApps are the apps of the running tests by URL, so that helpers
+// given only an address sign in as that app's user.
+var servedApps sync.Map
+
+// clientFor is the signed-in client of the app that serves url; one
+// that nobody signed in for an address no app of the test serves.
+func clientFor(url string) *http.Client {
+	var found *app
+	servedApps.Range(func(k, v any) bool {
+		if strings.HasPrefix(url, k.(string)+"/") {
+			found = v.(*app)
+			return false
+		}
+		return true
+	})
+	if found == nil {
+		return http.DefaultClient
+	}
+	return found.client()
 }
 
 // workbook builds an .xlsx with the given sheets, each a list of rows.
@@ -191,7 +302,7 @@ type event struct {
 // readEvents reads a whole event stream until the server ends it.
 func readEvents(t *testing.T, url string) []event {
 	t.Helper()
-	resp, err := http.Get(url)
+	resp, err := clientFor(url).Get(url)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -273,7 +384,7 @@ func statusJSON(t testing.TB, a *app, page string) importStatus {
 	t.Helper()
 	req, _ := http.NewRequest("GET", a.URL+page, nil)
 	req.Header.Set("Accept", "application/json")
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := a.client().Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,7 @@ import (
 // cancelled in place, and nothing is written.
 func TestBrowserCancelsAQueuedImportWithJavaScript(t *testing.T) {
 	a := newStoppedApp(t, handlersConfig())
-	ctx, tab := newTab(t)
+	ctx, tab := newTab(t, a)
 	page := a.upload(t, "waiting.xlsx", areasWorkbook(t, 3), nil).Header.Get("Location")
 
 	if err := chromedp.Do(ctx,
@@ -48,7 +48,7 @@ func TestBrowserCancelsAQueuedImportWithJavaScript(t *testing.T) {
 // none may scroll sideways (wide tables scroll inside themselves).
 func TestBrowserPagesFitAPhoneScreen(t *testing.T) {
 	a := newApp(t, handlersConfig())
-	ctx, _ := newTab(t)
+	ctx, _ := newTab(t, a)
 	bad := workbook(t, map[string][][]any{"Employees": {
 		{"Employee ID", "Full Name", "Email", "Phone", "Department Code", "Designation Code", "Area Code", "Joining Date"},
 		{"E1", "Ana López de la Fuente y Montenegro", "not-an-email-address-at-all-but-long", "", "NOPE", "NOPE", "", "31/02/2024"},
@@ -81,7 +81,7 @@ func TestBrowserPagesFitAPhoneScreen(t *testing.T) {
 // and it is named for screen readers.
 func TestBrowserTheProblemsTableCanBeScrolledByKeyboard(t *testing.T) {
 	a := newApp(t, handlersConfig())
-	ctx, _ := newTab(t)
+	ctx, _ := newTab(t, a)
 	bad := workbook(t, map[string][][]any{"Areas": {{"Code", "Name"}, {"A1", ""}}}, "Areas")
 	failed := a.upload(t, "bad.xlsx", bad, nil).Header.Get("Location")
 	readEvents(t, a.URL+failed+"/events")

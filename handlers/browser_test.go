@@ -15,7 +15,6 @@ import (
 	"errors"
 	"fmt"
 	"iter"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -118,10 +117,11 @@ func sharedBrowser(t *testing.T) context.Context {
 }
 
 // newTab opens a tab of the shared browser for one test, with a deadline,
-// and records what happens in it.
-func newTab(t *testing.T) (context.Context, *tabLog) {
+// and records what happens in it. The tab has cookies of its own, and
+// with an app, is signed in to it as the app's user (signInTab).
+func newTab(t *testing.T, a *app) (context.Context, *tabLog) {
 	t.Helper()
-	ctx, closeTab := chromedp.NewContext(sharedBrowser(t))
+	ctx, closeTab := chromedp.NewContext(sharedBrowser(t), chromedp.WithNewBrowserContext())
 	t.Cleanup(closeTab)
 	ctx, cancel := context.WithTimeout(ctx, tabTimeout)
 	t.Cleanup(cancel)
@@ -133,7 +133,24 @@ func newTab(t *testing.T) (context.Context, *tabLog) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { l.checkConsole(t) })
+	if a != nil {
+		signInTab(t, ctx, a, a.me)
+	}
 	return ctx, l
+}
+
+// signInTab gives the tab the user's session cookie for the app, as the
+// sign-in page leaves it.
+func signInTab(t *testing.T, ctx context.Context, a *app, u *user) {
+	t.Helper()
+	httpOnly := true
+	_, err := chromedp.Call(ctx, network.SetCookie, network.SetCookieParams{
+		Name: "roster_session", Value: u.session, URL: a.URL + "/", Path: "/",
+		HTTPOnly: &httpOnly, SameSite: network.CookieSameSiteLax,
+	})
+	if err != nil {
+		t.Fatalf("sign the tab in: %v", err)
+	}
 }
 
 // tabLog is what a tab did: its console, its requests, its navigations and
@@ -296,7 +313,7 @@ func textIn(ctx context.Context, css string) (string, error) {
 
 func TestBrowserShowsStepsLiveWithJavaScript(t *testing.T) {
 	a := newApp(t, handlersConfig())
-	ctx, tab := newTab(t)
+	ctx, tab := newTab(t, a)
 	book := workbookFile(t, "staff.xlsx", workbook(t, map[string][][]any{
 		"Areas":       areaRows("AR", 2000),
 		"Departments": {{"Code", "Name", "Area Code"}, {"HR", "People", "AR0001"}, {"OPS", "Operations", "AR2000"}},
@@ -483,7 +500,7 @@ func untilEnded(ctx context.Context, nextLoad func() error, maxLoads int) ([]imp
 
 func TestBrowserImportsWithoutJavaScript(t *testing.T) {
 	a := newApp(t, handlersConfig())
-	ctx, tab := newTab(t)
+	ctx, tab := newTab(t, a)
 	disableJavaScript(t, ctx)
 	book := workbookFile(t, "plain.xlsx", workbook(t, map[string][][]any{"Areas": areaRows("NJ", 300)}, "Areas"))
 
@@ -565,7 +582,7 @@ func TestBrowserWithoutJavaScriptTheImportPageRefreshesUntilTheImportEnds(t *tes
 	pageURL := a.URL + "/imports/" + status.ID
 
 	// The HTML itself, as any client gets it while the import runs.
-	resp, err := http.Get(pageURL)
+	resp, err := a.client().Get(pageURL)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -578,7 +595,7 @@ func TestBrowserWithoutJavaScriptTheImportPageRefreshesUntilTheImportEnds(t *tes
 		t.Errorf("the page of a running import has no <noscript> refresh: head noscript = %q", got)
 	}
 
-	ctx, _ := newTab(t)
+	ctx, _ := newTab(t, a)
 	disableJavaScript(t, ctx)
 	nextLoad := pageLoads(t, ctx)
 	if err := chromedp.Do(ctx, chromedp.Navigate(pageURL)); err != nil {
@@ -629,7 +646,7 @@ func TestBrowserTwoTabsEachFollowTheirOwnImport(t *testing.T) {
 	}
 	tabs := []*tab{{file: "ten.xlsx", areas: 10}, {file: "twenty.xlsx", areas: 20}}
 	for _, tb := range tabs {
-		tb.ctx, tb.log = newTab(t)
+		tb.ctx, tb.log = newTab(t, a)
 		tb.path = workbookFile(t, tb.file, workbook(t, map[string][][]any{"Areas": areaRows(strings.TrimSuffix(tb.file, ".xlsx"), tb.areas)}, "Areas"))
 	}
 
@@ -704,7 +721,7 @@ const scriptValue = `<script>alert(1)</script>`
 
 func TestBrowserShowsEveryProblemOfABadWorkbookAsText(t *testing.T) {
 	a := newApp(t, handlersConfig())
-	ctx, tab := newTab(t)
+	ctx, tab := newTab(t, a)
 	book := workbookFile(t, "bad.xlsx", workbook(t, map[string][][]any{
 		"Departments":  {{"Code", "Name"}, {"HR", "People"}},
 		"Designations": {{"Code", "Title"}, {"CLK", "Clerk"}},
@@ -743,7 +760,7 @@ func TestBrowserShowsEveryProblemOfABadWorkbookAsText(t *testing.T) {
 	if id := importID(url); href.Value != "/imports/"+id+"/problems.xlsx" {
 		t.Errorf("the problems link is %q, want /imports/%s/problems.xlsx", href.Value, id)
 	}
-	resp, err := http.Get(a.URL + href.Value)
+	resp, err := a.client().Get(a.URL + href.Value)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -791,7 +808,7 @@ func checkProblems(t *testing.T, ctx context.Context, tab *tabLog, where string)
 			}
 		}
 		url, _ := chromedp.Run(ctx, chromedp.Location())
-		if resp, err := http.Get(url); err == nil {
+		if resp, err := clientFor(url).Get(url); err == nil {
 			doc, _ := goquery.NewDocumentFromReader(resp.Body)
 			resp.Body.Close()
 			t.Logf("GET %s now lists %d problems", url, doc.Find("table.problems tbody tr").Length())

@@ -3,12 +3,14 @@ package handlers
 import (
 	"bytes"
 	"context"
+	"errors"
 	"net/http"
 	"sync"
 	"time"
 
 	"github.com/go-chi/chi/v5"
 
+	"roster/access"
 	"roster/components"
 	"roster/importer"
 	"roster/importer/queue"
@@ -36,7 +38,7 @@ func (s *Server) events() http.HandlerFunc {
 		if err != nil {
 			return
 		}
-		if err := s.follow(r.Context(), stream, sub); err != nil && r.Context().Err() == nil {
+		if err := s.follow(r.Context(), stream, sub, s.stillSignedIn(r)); err != nil && r.Context().Err() == nil {
 			s.log.Info("event stream ended", "import", id, "err", err)
 		}
 	}
@@ -48,7 +50,23 @@ type sentStep struct {
 	at   time.Time
 }
 
-func (s *Server) follow(ctx context.Context, stream *eventStream, sub *queue.Subscription) error {
+// errSignedOut ends the stream of a user no longer signed in.
+var errSignedOut = errors.New("the session ended: signed out, or the user was removed")
+
+// stillSignedIn reports, each time it is called, whether the request's
+// user is still signed in the way they were and may still follow imports.
+func (s *Server) stillSignedIn(r *http.Request) func() bool {
+	was, _ := userOf(r)
+	return func() bool {
+		now, err := s.identify(r)
+		return err == nil && now.Name == was.Name && now.Role.Allows(access.Viewer)
+	}
+}
+
+// follow sends an import's events until it ends, and checks every
+// Recheck that the user is still signed in (signedIn), ending the stream
+// when not.
+func (s *Server) follow(ctx context.Context, stream *eventStream, sub *queue.Subscription, signedIn func() bool) error {
 	sent := map[importer.StepKey]sentStep{}
 	// sendSteps sends each step that changed. A running step whose counts
 	// moved is sent at most once per throttle interval; any change of
@@ -100,6 +118,8 @@ func (s *Server) follow(ctx context.Context, stream *eventStream, sub *queue.Sub
 
 	keepAlive := time.NewTicker(s.cfg.KeepAlive)
 	defer keepAlive.Stop()
+	recheck := time.NewTicker(s.cfg.Recheck)
+	defer recheck.Stop()
 	held := time.NewTimer(time.Hour)
 	held.Stop()
 	defer held.Stop()
@@ -124,6 +144,10 @@ func (s *Server) follow(ctx context.Context, stream *eventStream, sub *queue.Sub
 		case <-keepAlive.C:
 			if err := stream.Comment("keep-alive"); err != nil {
 				return err
+			}
+		case <-recheck.C:
+			if !signedIn() {
+				return errSignedOut
 			}
 		}
 	}

@@ -116,7 +116,7 @@ func (s *Server) receiveUpload(r *http.Request) (id string, err error) {
 		if err != nil {
 			return "", err
 		}
-		return s.imports.Submit(r.Context(), importer.Request{FileName: name, Path: path})
+		return s.imports.Submit(r.Context(), importer.Request{FileName: name, Path: path, By: byName(r)})
 	}
 }
 
@@ -212,6 +212,12 @@ type jsonStatus struct {
 
 	// WarningCount counts every warning, listed in Warnings or not.
 	WarningCount int `json:"warning_count"`
+
+	// Who did what: user names, empty where nobody did.
+	UploadedBy  string `json:"uploaded_by"`
+	ConfirmedBy string `json:"confirmed_by"`
+	CancelledBy string `json:"cancelled_by"`
+	UndoneBy    string `json:"undone_by"`
 }
 
 func statusJSON(st importer.Status) jsonStatus {
@@ -219,6 +225,7 @@ func statusJSON(st importer.Status) jsonStatus {
 		ID: st.ID, State: string(st.State), FileName: st.FileName, Problems: st.Problems,
 		Ahead: st.Ahead, Error: st.Error, Warnings: append([]string{}, st.Warnings...),
 		WarningCount: warningCount(st),
+		UploadedBy:   st.UploadedBy, ConfirmedBy: st.ConfirmedBy, CancelledBy: st.CancelledBy, UndoneBy: st.UndoneBy,
 	}
 	for _, s := range st.Steps {
 		out.Steps = append(out.Steps, jsonStep{
@@ -257,7 +264,7 @@ func (s *Server) history() http.HandlerFunc {
 func (s *Server) cancelImport() http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		id := chi.URLParam(r, "id")
-		err := s.imports.Cancel(r.Context(), id)
+		err := s.imports.Cancel(r.Context(), id, byName(r))
 		if err != nil {
 			s.fail(w, r, err)
 			return

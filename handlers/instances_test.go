@@ -2,7 +2,6 @@ package handlers_test
 
 import (
 	"context"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -49,7 +48,7 @@ func TestSeveralInstancesAnswerForEveryImport(t *testing.T) {
 	if done := lastEvent(t, b, page); !strings.Contains(done, `data-import-state="failed"`) || !strings.Contains(done, "12 problems") {
 		t.Fatalf("B's stream of A's import ended: %s", done)
 	}
-	resp, err := http.Get(b.URL + page + "/problems.xlsx")
+	resp, err := b.client().Get(b.URL + page + "/problems.xlsx")
 	if err != nil {
 		t.Fatal(err)
 	}

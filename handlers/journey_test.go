@@ -3,7 +3,6 @@ package handlers_test
 import (
 	"bytes"
 	"io"
-	"net/http"
 	"strings"
 	"testing"
 
@@ -30,7 +29,7 @@ func TestTheWholeJourney(t *testing.T) {
 			if done := lastEvent(t, a, page); !strings.Contains(done, `data-import-state="failed"`) || !strings.Contains(done, "12 problems") {
 				t.Fatalf("a sample with 12 bad cells ended: %s", done)
 			}
-			resp, err := http.Get(a.URL + page + "/problems.xlsx")
+			resp, err := a.client().Get(a.URL + page + "/problems.xlsx")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -79,7 +78,7 @@ func lastEvent(t *testing.T, a *app, page string) string {
 
 func get(t *testing.T, url string) []byte {
 	t.Helper()
-	resp, err := http.Get(url)
+	resp, err := clientFor(url).Get(url)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"time"
@@ -25,7 +26,9 @@ func securityHeaders(next http.Handler) http.Handler {
 }
 
 // crossOriginProtection refuses unsafe requests that a browser says come
-// from another site, so no other page can start or cancel an import.
+// from another site, so no other page can start or cancel an import. A
+// script's request with a Bearer token and no cookie is no browser's: no
+// other site can make a browser send it.
 func (s *Server) crossOriginProtection(next http.Handler) http.Handler {
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -34,16 +37,28 @@ func (s *Server) crossOriginProtection(next http.Handler) http.Handler {
 		s.errorPage(w, r, http.StatusForbidden, titles[http.StatusForbidden],
 			"This request came from another site, so Roster refused it. Use Roster's own pages to upload or cancel.")
 	}))
-	return cop.Handler(next)
+	protected := cop.Handler(next)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, ok := bearer(r); ok && r.Header.Get("Cookie") == "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		protected.ServeHTTP(w, r)
+	})
 }
 
 func (s *Server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
 		start := time.Now()
-		next.ServeHTTP(ww, r)
-		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
-			slog.String("method", r.Method), slog.String("path", r.URL.Path),
-			slog.Int("status", ww.Status()), slog.Duration("took", time.Since(start)))
+		note := &requestNote{}
+		next.ServeHTTP(ww, r.WithContext(context.WithValue(r.Context(), noteKey{}, note)))
+		// The path only: a query may hold the setup token.
+		attrs := []slog.Attr{slog.String("method", r.Method), slog.String("path", r.URL.Path),
+			slog.Int("status", ww.Status()), slog.Duration("took", time.Since(start))}
+		if note.name != "" {
+			attrs = append(attrs, slog.String("user", note.name), slog.String("via", note.via))
+		}
+		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
 	})
 }

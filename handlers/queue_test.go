@@ -31,7 +31,7 @@ func TestQueuedImportsWaitTheirTurnAndSayHowManyAreAhead(t *testing.T) {
 	if state, ahead, _ := statusOf(t, a, second); state != "queued" || ahead != 1 {
 		t.Errorf("second import: %s with %d ahead, want queued with 1 ahead", state, ahead)
 	}
-	resp, err := http.Get(a.URL + second)
+	resp, err := a.client().Get(a.URL + second)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +86,7 @@ func TestCancellingAQueuedImportEndsItWithNothingWritten(t *testing.T) {
 		t.Errorf("%d areas written, want none", got)
 	}
 	// The finished page no longer refreshes itself.
-	r2, err := http.Get(a.URL + page)
+	r2, err := a.client().Get(a.URL + page)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +122,7 @@ func TestCancellingARunningImportRollsItBack(t *testing.T) {
 	page := a.upload(t, "sample.xlsx", book.Bytes(), nil).Header.Get("Location")
 
 	// Follow the stream; cancel once the schedules step runs.
-	resp, err := http.Get(a.URL + page + "/events")
+	resp, err := a.client().Get(a.URL + page + "/events")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,13 +9,15 @@ import (
 	"roster/assets"
 )
 
-// routes lists every route of Roster. No timeout or compression
+// routes lists every route of Roster; who may use each is in rules
+// (access.go). No timeout or compression
 // middleware: the event stream must not be cut or buffered.
 func (s *Server) routes() http.Handler {
 	r := chi.NewRouter()
 	r.Use(middleware.Recoverer)
 	r.Use(s.logRequests)
 	r.Use(securityHeaders)
+	r.Use(s.authorize(r))
 	r.NotFound(s.notFound)
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, r, http.StatusMethodNotAllowed, titles[http.StatusMethodNotAllowed], "This address does not take that kind of request.")
@@ -32,6 +34,20 @@ func (s *Server) routes() http.Handler {
 	r.Get("/imports/{id}/events", s.events())
 	r.Get("/imports/{id}/problems.xlsx", s.problemsWorkbook())
 	r.Post("/imports/{id}/cancel", s.cancelImport())
+
+	r.Get("/login", s.loginPage())
+	r.Post("/login", s.login())
+	r.Post("/logout", s.logout())
+	r.Get("/setup", s.setupPage())
+	r.Post("/setup", s.setup())
+	r.Get("/users", s.usersPage())
+	r.Post("/users", s.addUser())
+	r.Post("/users/role", s.setRole())
+	r.Post("/users/password", s.setPassword())
+	r.Post("/users/remove", s.removeUser())
+	r.Get("/account", s.accountPage())
+	r.Post("/account/tokens", s.newToken())
+	r.Post("/account/tokens/revoke", s.revokeToken())
 
 	return s.crossOriginProtection(r)
 }

@@ -9,11 +9,13 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"sync/atomic"
 	"time"
 
 	"github.com/a-h/templ"
 
+	"roster/access"
 	"roster/components"
 	"roster/importer"
 	"roster/importer/queue"
@@ -25,7 +27,7 @@ type Imports interface {
 	Status(ctx context.Context, id string) (importer.Status, error)
 	History(ctx context.Context, limit int) ([]importer.Status, error)
 	Problems(ctx context.Context, id string, perSheet int) ([]importer.Problem, int, error)
-	Cancel(ctx context.Context, id string) error
+	Cancel(ctx context.Context, id, by string) error
 	Subscribe(ctx context.Context, id string) (*queue.Subscription, error)
 }
 
@@ -42,12 +44,26 @@ type Config struct {
 	UploadDir string        // where uploads are written while they arrive
 	KeepAlive time.Duration // between comments on an idle event stream
 	Throttle  time.Duration // least time between two updates of one running step
+
+	// Recheck is how often an open event stream checks that its session
+	// still signs someone in (signed out, user removed): it ends within
+	// that time when not.
+	Recheck time.Duration
+	// SetupToken opens the setup page that makes the first administrator,
+	// while there is none; empty, the page stays shut.
+	SetupToken string
+	// ProxyHeader names the header in which a trusted proxy (a request
+	// from ProxyFrom) names its signed-in user: single sign-on. The proxy
+	// is also trusted to say X-Forwarded-Proto.
+	ProxyHeader string
+	ProxyFrom   []netip.Prefix
 }
 
 // Server holds the handlers' dependencies.
 type Server struct {
 	imports   Imports
 	workbooks Workbooks
+	people    *access.People
 	health    func(context.Context) error
 	log       *slog.Logger
 	cfg       Config
@@ -57,14 +73,17 @@ type Server struct {
 }
 
 // NewServer returns the whole HTTP side of Roster.
-func NewServer(log *slog.Logger, cfg Config, imports Imports, workbooks Workbooks, health func(context.Context) error) http.Handler {
+func NewServer(log *slog.Logger, cfg Config, imports Imports, workbooks Workbooks, people *access.People, health func(context.Context) error) http.Handler {
+	if cfg.Recheck <= 0 {
+		cfg.Recheck = 2 * time.Second
+	}
 	if cfg.KeepAlive <= 0 {
 		cfg.KeepAlive = 15 * time.Second
 	}
 	if cfg.Throttle <= 0 {
 		cfg.Throttle = 100 * time.Millisecond
 	}
-	s := &Server{imports: imports, workbooks: workbooks, health: health, log: log, cfg: cfg, now: time.Now}
+	s := &Server{imports: imports, workbooks: workbooks, people: people, health: health, log: log, cfg: cfg, now: time.Now}
 	return s.routes()
 }
 

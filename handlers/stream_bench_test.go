@@ -48,7 +48,7 @@ func parseStep(data string) (change, bool) {
 // event's change and the time it arrived.
 func streamUntilDone(ctx context.Context, url string, seen func(change, time.Time)) error {
 	req, _ := http.NewRequestWithContext(ctx, "GET", url, nil)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := clientFor(url).Do(req)
 	if err != nil {
 		return err
 	}
@@ -192,7 +192,7 @@ func TestHelperManyStreamClients(t *testing.T) {
 // follow reads an event stream to its done event as cheaply as it can,
 // calling first when the first event has arrived.
 func follow(url string, first func()) error {
-	resp, err := http.Get(url)
+	resp, err := clientFor(url).Get(url)
 	if err != nil {
 		first()
 		return err

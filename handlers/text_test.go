@@ -83,7 +83,7 @@ func wantPageSmall(t *testing.T, a *app, page string, maxPage, maxJSON int) *goq
 	}
 	req, _ := http.NewRequest("GET", a.URL+page, nil)
 	req.Header.Set("Accept", "application/json")
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := a.client().Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,7 +188,7 @@ func TestManyWarningsAreCountedAndTheFirstShown(t *testing.T) {
 		}
 		req, _ := http.NewRequest("GET", a.URL+page, nil)
 		req.Header.Set("Accept", "application/json")
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := a.client().Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}

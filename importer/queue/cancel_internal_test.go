@@ -36,7 +36,7 @@ func TestACancelBetweenTakingAndStartingEndsTheImportUnrun(t *testing.T) {
 	}
 
 	j := q.next() // taken to run, as Run does, and not yet started
-	if err := q.Cancel(t.Context(), id); err != nil {
+	if err := q.Cancel(t.Context(), id, "ann"); err != nil {
 		t.Fatal(err)
 	}
 	if end, ran := q.runJob(t.Context(), j, nil); ran || end.State != importer.Cancelled {

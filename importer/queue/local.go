@@ -191,9 +191,10 @@ func (q *Local) Upload(ctx context.Context, id string) (path string, done func()
 	return p, func() {}, nil
 }
 
-// Cancel stops a queued or running import; nothing of it is written. It
-// does nothing to an import that has ended.
-func (q *Local) Cancel(ctx context.Context, id string) error {
+// Cancel stops a queued or running import; nothing of it is written. by
+// is who asked, recorded in its status. It does nothing to an import that
+// has ended.
+func (q *Local) Cancel(ctx context.Context, id, by string) error {
 	q.mu.Lock()
 	j, ok := q.live[id]
 	if !ok {
@@ -202,6 +203,7 @@ func (q *Local) Cancel(ctx context.Context, id string) error {
 		return err
 	}
 	if j.status.State == importer.Running {
+		j.cancelledBy = by
 		j.cancel()
 		q.mu.Unlock()
 		return nil
@@ -216,6 +218,7 @@ func (q *Local) Cancel(ctx context.Context, id string) error {
 		}
 	}
 	st := j.status.EndedOutside(importer.Cancelled, cancelledWhileQueued, time.Now())
+	st.CancelledBy = by
 	j.status = st
 	j.notify()
 	q.publishAhead()

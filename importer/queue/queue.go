@@ -39,7 +39,10 @@ type job struct {
 	status importer.Status
 	path   string             // the upload, a file of this process
 	cancel context.CancelFunc // set while it runs
-	subs   map[*Subscription]struct{}
+	// cancelledBy is who asked to cancel it while it ran: the import
+	// ends cancelled on its own goroutine, which records them.
+	cancelledBy string
+	subs        map[*Subscription]struct{}
 }
 
 func newCore(st *store.Store, log *slog.Logger) core {
@@ -135,6 +138,11 @@ func (c *core) runJob(server context.Context, j *job, beat func(ctx context.Cont
 		// Stopped by the server shutting down, not by a user.
 		res.Status.State = importer.Interrupted
 		res.Status.Error = interruptedMessage
+	}
+	if res.Status.State == importer.Cancelled {
+		c.mu.Lock()
+		res.Status.CancelledBy = j.cancelledBy
+		c.mu.Unlock()
 	}
 	return c.saveEnd(server, res), true
 }

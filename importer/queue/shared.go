@@ -212,11 +212,14 @@ func (q *Shared) beat(ctx context.Context, j *job, cancel context.CancelFunc) (s
 			q.mu.Lock()
 			st := j.status.Clone()
 			q.mu.Unlock()
-			stop, err := q.store.Beat(ctx, st, q.owner)
+			stop, by, err := q.store.Beat(ctx, st, q.owner)
 			if err != nil && ctx.Err() == nil {
 				q.log.Error("heartbeat", "import", st.ID, "err", err)
 			}
 			if stop {
+				q.mu.Lock()
+				j.cancelledBy = by
+				q.mu.Unlock()
 				cancel()
 			}
 		}
@@ -229,10 +232,11 @@ func (q *Shared) beat(ctx context.Context, j *job, cancel context.CancelFunc) (s
 
 // Cancel stops a queued or running import, wherever it runs: a queued
 // one at once, a running one by asking its instance. It does nothing to
-// an import that has ended.
-func (q *Shared) Cancel(ctx context.Context, id string) error {
+// an import that has ended. by is who asked, recorded in its status.
+func (q *Shared) Cancel(ctx context.Context, id, by string) error {
 	q.mu.Lock()
 	if j, ok := q.live[id]; ok && j.cancel != nil {
+		j.cancelledBy = by
 		j.cancel()
 		q.mu.Unlock()
 		return nil
@@ -243,7 +247,9 @@ func (q *Shared) Cancel(ctx context.Context, id string) error {
 		return err
 	}
 	if st.State == importer.Queued {
-		ok, err := q.store.SaveStatusIf(ctx, st.EndedOutside(importer.Cancelled, cancelledWhileQueued, time.Now()), importer.Queued)
+		ended := st.EndedOutside(importer.Cancelled, cancelledWhileQueued, time.Now())
+		ended.CancelledBy = by
+		ok, err := q.store.SaveStatusIf(ctx, ended, importer.Queued)
 		if err != nil {
 			return err
 		}
@@ -253,7 +259,7 @@ func (q *Shared) Cancel(ctx context.Context, id string) error {
 		}
 		// Claimed in the meantime: ask its instance, as for a running one.
 	}
-	return q.store.RequestCancel(ctx, id)
+	return q.store.RequestCancel(ctx, id, by)
 }
 
 // sweep marks interrupted the imports whose instance has shown no sign of

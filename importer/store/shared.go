@@ -148,30 +148,32 @@ func (s *Store) Claim(ctx context.Context, owner string) (st importer.Status, ok
 // Beat records that owner is alive and running the import, with its
 // latest status. stop says that the import must stop: someone asked to
 // cancel it, or it is no longer this owner's to run (another instance
-// declared it interrupted while this one was out of touch).
-func (s *Store) Beat(ctx context.Context, st importer.Status, owner string) (stop bool, err error) {
+// declared it interrupted while this one was out of touch). by is who
+// asked to cancel it, if anyone did.
+func (s *Store) Beat(ctx context.Context, st importer.Status, owner string) (stop bool, by string, err error) {
 	body, err := json.Marshal(st)
 	if err != nil {
-		return false, err
+		return false, "", err
 	}
 	var asked int
 	err = s.db.QueryRowContext(ctx, `
 		UPDATE imports SET heartbeat_at = `+dbNow+`, status = $1
 		WHERE id = $2 AND owner = $3 AND state = 'running'
-		RETURNING cancel_requested`, string(body), st.ID, owner).Scan(&asked)
+		RETURNING cancel_requested, cancel_requested_by`, string(body), st.ID, owner).Scan(&asked, &by)
 	if errors.Is(err, sql.ErrNoRows) {
-		return true, nil
+		return true, "", nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("heartbeat of import %s: %w", st.ID, err)
+		return false, "", fmt.Errorf("heartbeat of import %s: %w", st.ID, err)
 	}
-	return asked != 0, nil
+	return asked != 0, by, nil
 }
 
-// RequestCancel asks the instance that runs an import to cancel it.
-func (s *Store) RequestCancel(ctx context.Context, id string) error {
+// RequestCancel asks the instance that runs an import to cancel it, on
+// behalf of by.
+func (s *Store) RequestCancel(ctx context.Context, id, by string) error {
 	_, err := s.db.ExecContext(ctx, s.rebind(
-		`UPDATE imports SET cancel_requested = 1 WHERE id = ? AND state IN ('queued', 'running')`), id)
+		`UPDATE imports SET cancel_requested = 1, cancel_requested_by = ? WHERE id = ? AND state IN ('queued', 'running')`), by, id)
 	return err
 }
 
