@@ -49,5 +49,15 @@ func (s *Server) routes() http.Handler {
 	r.Post("/account/tokens", s.newToken())
 	r.Post("/account/tokens/revoke", s.revokeToken())
 
-	return s.crossOriginProtection(r)
+	return router{Mux: r, guarded: s.crossOriginProtection(r)}
 }
+
+// router is the whole HTTP side: the routes behind the cross-site check.
+// It is also the chi.Routes of them, so that a test can walk every route
+// and check who may use it.
+type router struct {
+	*chi.Mux
+	guarded http.Handler
+}
+
+func (r router) ServeHTTP(w http.ResponseWriter, req *http.Request) { r.guarded.ServeHTTP(w, req) }
