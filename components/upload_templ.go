@@ -102,17 +102,49 @@ func UploadForm(v UploadView) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 6, "<form method=\"post\" action=\"/imports\" enctype=\"multipart/form-data\" hx-post=\"/imports\" hx-target=\"#panel\" hx-swap=\"innerHTML\" hx-encoding=\"multipart/form-data\"><label for=\"file\">Workbook (.xlsx)</label><p class=\"hint\" id=\"file-hint\">An Excel workbook with the sheets Areas, Departments, Designations, Employees, Schedules, Drivers and Car Assignments. Missing sheets are skipped.</p><input type=\"file\" id=\"file\" name=\"file\" accept=\".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet\" required aria-describedby=\"file-hint\"")
-		if templ_7745c5c3_Err != nil {
-			return templ_7745c5c3_Err
-		}
-		if v.Error != "" {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, " aria-invalid=\"true\"")
+		if v.ViewOnly {
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 6, "<p class=\"flash\" role=\"note\">You can look at every import and download the workbooks. Uploading needs the importer role: ask an administrator if you need it.</p>")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+		} else {
+			templ_7745c5c3_Err = uploadForm(v).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 8, "><p><button class=\"button\" type=\"submit\">Upload and import</button> <span class=\"htmx-indicator\" aria-hidden=\"true\">Uploading…</span></p></form>")
+		return nil
+	})
+}
+
+func uploadForm(v UploadView) templ.Component {
+	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
+		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
+		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
+			return templ_7745c5c3_CtxErr
+		}
+		templ_7745c5c3_Buffer, templ_7745c5c3_IsBuffer := templruntime.GetBuffer(templ_7745c5c3_W)
+		if !templ_7745c5c3_IsBuffer {
+			defer func() {
+				templ_7745c5c3_BufErr := templruntime.ReleaseBuffer(templ_7745c5c3_Buffer)
+				if templ_7745c5c3_Err == nil {
+					templ_7745c5c3_Err = templ_7745c5c3_BufErr
+				}
+			}()
+		}
+		ctx = templ.InitializeContext(ctx)
+		ctx = templ.ClearChildren(ctx)
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, "<form method=\"post\" action=\"/imports\" enctype=\"multipart/form-data\" hx-post=\"/imports\" hx-target=\"#panel\" hx-swap=\"innerHTML\" hx-encoding=\"multipart/form-data\"><label for=\"file\">Workbook (.xlsx)</label><p class=\"hint\" id=\"file-hint\">An Excel workbook with the sheets Areas, Departments, Designations, Employees, Schedules, Drivers and Car Assignments. Missing sheets are skipped.</p><input type=\"file\" id=\"file\" name=\"file\" accept=\".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet\" required aria-describedby=\"file-hint\"")
+		if templ_7745c5c3_Err != nil {
+			return templ_7745c5c3_Err
+		}
+		if v.Error != "" {
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 8, " aria-invalid=\"true\"")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+		}
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 9, "><p><button class=\"button\" type=\"submit\">Upload and import</button> <span class=\"htmx-indicator\" aria-hidden=\"true\">Uploading…</span></p></form>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

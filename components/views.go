@@ -33,6 +33,7 @@ type SummaryView struct {
 	Final     bool
 	CanCancel bool
 	ReportURL string // the problems workbook; empty when there is none
+	Who       string // who confirmed, cancelled or undid it, in words
 }
 
 // ProblemView is one row of the problems table.
@@ -53,6 +54,7 @@ type ImportView struct {
 	Total     int           // every problem
 	Ahead     int           // imports queued before this one
 	Started   string
+	By        string // who uploaded it
 	EventsURL string
 	Live      bool // connected to the event stream
 	Focus     bool // take the keyboard focus (swapped in after an upload)
@@ -66,12 +68,14 @@ type ImportView struct {
 // HistoryRow is one import in the history.
 type HistoryRow struct {
 	ID, FileName, State, Label, Started, Duration string
+	By                                            string // who did what: "uploaded by ann, cancelled by bo"
 	Rows, Created, Updated, Unchanged, Problems   int
 }
 
 // UploadView is the upload page.
 type UploadView struct {
-	Error string // what was wrong with the last upload
+	Error    string // what was wrong with the last upload
+	ViewOnly bool   // the user may not upload (a viewer)
 }
 
 // ErrorView is a page for a request that went wrong.

@@ -267,8 +267,15 @@ func areasWorkbook(t testing.TB, n int) []byte {
 	return workbook(t, map[string][][]any{"Areas": rows}, "Areas")
 }
 
-// upload posts a workbook as the browser's form does.
+// upload posts a workbook as the browser's form does, signed in as the
+// app's user unless the header says otherwise.
 func (a *app) upload(t testing.TB, name string, body []byte, header http.Header) *http.Response {
+	t.Helper()
+	return a.uploadBy(t, a.client(), name, body, header)
+}
+
+// uploadBy posts a workbook as the browser's form does, through a client.
+func (a *app) uploadBy(t testing.TB, c *http.Client, name string, body []byte, header http.Header) *http.Response {
 	t.Helper()
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
@@ -286,7 +293,7 @@ func (a *app) upload(t testing.TB, name string, body []byte, header http.Header)
 	for k, v := range header {
 		req.Header[k] = v
 	}
-	resp, err := a.client().Do(req)
+	resp, err := c.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

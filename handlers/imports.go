@@ -13,6 +13,7 @@ import (
 	"github.com/dustin/go-humanize"
 	"github.com/go-chi/chi/v5"
 
+	"roster/access"
 	"roster/components"
 	"roster/importer"
 )
@@ -23,7 +24,8 @@ const firstProblems = 20
 
 func (s *Server) uploadPage() http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		s.render(w, r, http.StatusOK, components.UploadPage(components.UploadView{}))
+		u, _ := userOf(r)
+		s.render(w, r, http.StatusOK, components.UploadPage(components.UploadView{ViewOnly: !u.Role.Allows(access.Importer)}))
 	}
 }
 
@@ -180,7 +182,11 @@ func (s *Server) showImport() http.HandlerFunc {
 			s.fail(w, r, err)
 			return
 		}
-		s.render(w, r, http.StatusOK, components.ImportPage(importView(st, problems, total, s.now())))
+		v := importView(st, problems, total, s.now())
+		if u, _ := userOf(r); !u.Role.Allows(access.Importer) {
+			v.Summary.CanCancel = false // it would be refused
+		}
+		s.render(w, r, http.StatusOK, components.ImportPage(v))
 	}
 }
 

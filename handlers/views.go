@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/dustin/go-humanize"
@@ -105,6 +106,7 @@ func summaryView(st importer.Status) components.SummaryView {
 		Final:     st.State.Final(),
 		CanCancel: !st.State.Final(),
 		Message:   st.Error,
+		Who:       capitalize(whoDid(st, false)),
 	}
 	switch st.State {
 	case importer.Queued:
@@ -147,6 +149,7 @@ func importView(st importer.Status, problems []importer.Problem, total int, now 
 		Total:     total,
 		Ahead:     st.Ahead,
 		Started:   st.Created.Local().Format("2 Jan 2006 15:04:05"),
+		By:        st.UploadedBy,
 		EventsURL: "/imports/" + st.ID + "/events",
 		Live:      !st.State.Final(),
 		CancelURL: "/imports/" + st.ID + "/cancel",
@@ -172,6 +175,7 @@ func historyRow(st importer.Status) components.HistoryRow {
 		ID: st.ID, FileName: st.FileName, State: string(st.State), Label: stateLabels[st.State],
 		Started:  st.Created.Local().Format("2 Jan 2006 15:04"),
 		Problems: st.Problems,
+		By:       whoDid(st, true),
 	}
 	if !st.Started.IsZero() && !st.Finished.IsZero() {
 		r.Duration = duration(st.Finished.Sub(st.Started))
@@ -183,4 +187,26 @@ func historyRow(st importer.Status) components.HistoryRow {
 		r.Unchanged += s.Unchanged
 	}
 	return r
+}
+
+// whoDid says who did what to an import, "uploaded by ann, cancelled by
+// bo": with the upload for the history, without it for the import page,
+// whose heading says it.
+func whoDid(st importer.Status, uploaded bool) string {
+	var parts []string
+	for _, d := range []struct{ did, by string }{
+		{"uploaded", st.UploadedBy}, {"confirmed", st.ConfirmedBy}, {"cancelled", st.CancelledBy}, {"undone", st.UndoneBy},
+	} {
+		if d.by != "" && (uploaded || d.did != "uploaded") {
+			parts = append(parts, d.did+" by "+d.by)
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:] + "."
 }
