@@ -160,10 +160,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		BaseContext: func(net.Listener) context.Context { return base },
 		ErrorLog:    slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	fmt.Fprintf(stdout, "Roster is serving on http://%s (database %s)\n", ln.Addr(), redact(*dsn))
 	if setupToken != "" {
+		// Before the line that says it serves, so that whoever reads that
+		// line has read this one if there is one.
 		fmt.Fprintf(stdout, "No administrator yet: open http://%s/setup?token=%s to create the first one\n", ln.Addr(), setupToken)
 	}
+	fmt.Fprintf(stdout, "Roster is serving on http://%s (database %s)\n", ln.Addr(), redact(*dsn))
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 

@@ -6,11 +6,16 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/url"
+	osuser "os/user"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/xuri/excelize/v2"
+
+	"roster/access"
+	"roster/importer/store"
 )
 
 func env(vars map[string]string) func(string) string {
@@ -28,11 +33,15 @@ func TestServeAnswersHealthzAndStopsWhenCancelled(t *testing.T) {
 			env(map[string]string{"DATABASE_URL": filepath.Join(dir, "roster.db")}), strings.NewReader(""), w, io.Discard)
 		w.Close()
 	}()
-	line, err := bufio.NewReader(out).ReadString('\n')
+	r := bufio.NewReader(out)
+	line, err := r.ReadString('\n')
+	if strings.Contains(line, "/setup?token=") { // a fresh database: the setup address first
+		line, err = r.ReadString('\n')
+	}
 	if err != nil {
 		t.Fatalf("no start line: %v", err)
 	}
-	go io.Copy(io.Discard, out)
+	go io.Copy(io.Discard, r)
 	_, rest, ok := strings.Cut(line, "http://")
 	if !ok {
 		t.Fatalf("start line %q has no address", line)
@@ -92,5 +101,164 @@ func TestImportCommandExitsZeroOnlyWhenItCommitted(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "Areas row 2, Name") {
 		t.Errorf("the problem is not named by sheet, row and column:\n%s", out.String())
+	}
+}
+
+// startServe runs serve on a database and returns the lines it printed
+// at start, up to the one that says it serves, and a func that stops it.
+func startServe(t *testing.T, db string) (lines []string, stop func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	out, w := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--db", db}, env(nil), strings.NewReader(""), w, io.Discard)
+		w.Close()
+	}()
+	r := bufio.NewReader(out)
+	for {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			t.Fatalf("no start line: %v (read %q)", err, lines)
+		}
+		lines = append(lines, line)
+		if strings.HasPrefix(line, "Roster is serving") {
+			break
+		}
+	}
+	go io.Copy(io.Discard, r)
+	return lines, func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	}
+}
+
+func TestAFreshDatabasePrintsTheSetupAddressWhichMakesTheFirstAdminOnce(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "roster.db")
+	lines, stop := startServe(t, db)
+	if len(lines) != 2 || !strings.Contains(lines[0], "/setup?token=") {
+		stop()
+		t.Fatalf("a fresh database: printed %q, want the setup address on its own line", lines)
+	}
+	setup := "http" + strings.Fields(strings.SplitN(lines[0], "http", 2)[1])[0]
+	u, _ := url.Parse(setup)
+	token := u.Query().Get("token")
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+	resp, err := noRedirect.Get(setup)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("GET the setup address: %v %v", resp.Status, err)
+	}
+	resp.Body.Close()
+	form := url.Values{"token": {token}, "name": {"boss"}, "password": {"the first admin's password"}}
+	resp, err = noRedirect.PostForm(u.Scheme+"://"+u.Host+"/setup", form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther || len(resp.Cookies()) == 0 {
+		t.Fatalf("POST /setup: %s, want 303 signed in", resp.Status)
+	}
+	// It works once.
+	form.Set("name", "intruder")
+	resp, err = noRedirect.PostForm(u.Scheme+"://"+u.Host+"/setup", form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("the setup address again: %s, want 404", resp.Status)
+	}
+	stop()
+
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"user", "list", "--db", db}, env(nil), strings.NewReader(""), &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if got := out.String(); got != "boss\tadmin\n" {
+		t.Errorf("users after setup: %q, want boss alone, an admin", got)
+	}
+	// With an admin, no setup address.
+	lines, stop = startServe(t, db)
+	stop()
+	if len(lines) != 1 {
+		t.Errorf("with an admin the server printed %q, want no setup address", lines)
+	}
+}
+
+func TestUserCommands(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "roster.db")
+	user := func(stdin string, args ...string) (string, string, error) {
+		var out, errOut bytes.Buffer
+		err := run(context.Background(), append(append([]string{"user"}, args...), "--db", db), env(nil), strings.NewReader(stdin), &out, &errOut)
+		return out.String(), errOut.String(), err
+	}
+	if _, msg, err := user("short\n", "add", "ann", "--role", "importer"); err == nil || !strings.Contains(msg, "at least 12") {
+		t.Errorf("a short password: %v %q, want refused", err, msg)
+	}
+	if _, msg, err := user("long enough password\n", "add", "ann", "--role", "boss"); err == nil || !strings.Contains(msg, "not a role") {
+		t.Errorf("an unknown role: %v %q, want refused", err, msg)
+	}
+	if _, msg, err := user("long enough password\n", "add", "ann", "--role", "importer"); err != nil {
+		t.Fatalf("user add: %v %s", err, msg)
+	}
+	if _, _, err := user("long enough password\n", "add", "ann", "--role", "importer"); err == nil {
+		t.Error("adding ann twice succeeded")
+	}
+	out, _, err := user("", "token", "ann")
+	token := strings.TrimSpace(out)
+	if err != nil || !strings.HasPrefix(token, "roster_") {
+		t.Fatalf("user token: %q %v", out, err)
+	}
+	st, err := store.Open(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	people := access.NewPeople(st)
+	if u, err := people.TokenUser(context.Background(), token); err != nil || u.Name != "ann" {
+		t.Errorf("the printed token acts as %q (%v), want ann", u.Name, err)
+	}
+	if u, _, err := people.SignIn(context.Background(), "ann", "long enough password"); err != nil || u.Role != access.Importer {
+		t.Errorf("ann signs in with the password from standard input: %+v %v", u, err)
+	}
+	st.Close()
+	if out, _, _ := user("", "list"); out != "ann\timporter\n" {
+		t.Errorf("user list: %q", out)
+	}
+	if _, _, err := user("", "remove", "ann"); err != nil {
+		t.Fatal(err)
+	}
+	if _, msg, err := user("", "remove", "ann"); err == nil || !strings.Contains(msg, "no user") {
+		t.Errorf("removing ann twice: %v %q", err, msg)
+	}
+	if out, _, _ := user("", "list"); out != "" {
+		t.Errorf("user list after remove: %q", out)
+	}
+}
+
+func TestACommandLineImportIsRecordedAsByTheOperatingSystemUser(t *testing.T) {
+	dir := t.TempDir()
+	db, book := filepath.Join(dir, "roster.db"), filepath.Join(dir, "good.xlsx")
+	writeAreas(t, book, [][]any{{"Code", "Name"}, {"N", "North"}})
+	if err := run(context.Background(), []string{"import", book, "--db", db}, env(nil), strings.NewReader(""), io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	list, err := st.Statuses(context.Background(), 1)
+	if err != nil || len(list) != 1 {
+		t.Fatalf("imports: %v %v", list, err)
+	}
+	me, err := osuser.Current()
+	if err != nil {
+		t.Skip("no OS user to compare with")
+	}
+	if list[0].UploadedBy != me.Username {
+		t.Errorf("the import is recorded as by %q, want %q", list[0].UploadedBy, me.Username)
 	}
 }

@@ -2,6 +2,8 @@ package handlers_test
 
 import (
 	"context"
+	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -129,6 +131,39 @@ func TestAnyInstanceCancelsAnImportRunningOnAnother(t *testing.T) {
 		t.Logf("from the cancel on B to the end seen on B: %s", time.Since(at))
 	default:
 		t.Fatal("the import ended before the cancel was sent")
+	}
+	if st := statusByOf(t, a.client(), a.URL+page); st.CancelledBy != "tester" {
+		t.Errorf("A records the import cancelled by %q, want tester, who asked on B", st.CancelledBy)
+	}
+}
+
+func TestASessionAndItsSignOutHoldOnEveryInstance(t *testing.T) {
+	apps, _ := instances(t, 2)
+	a, b := apps[0], apps[1]
+	page := a.upload(t, "waits.xlsx", sample(t, 0), nil).Header.Get("Location") // never runs: its stream stays open
+
+	// Signed in on A, used on B.
+	resp, _ := postForm(t, a.anonymous(), a.URL+"/login", url.Values{"name": {"tester"}, "password": {testPassword}})
+	c := sessionCookieOf(resp)
+	if c == nil {
+		t.Fatalf("sign in on A: %s", resp.Status)
+	}
+	if resp, _ := b.send(t, "GET", page, cookie(c.Value)); resp.StatusCode != 200 {
+		t.Fatalf("A's session on B: %s, want 200", resp.Status)
+	}
+	streamOnA := openStream(t, a, page, cookie(c.Value))
+
+	// Signed out on B: at once on A, and A's stream of it ends.
+	if resp, _ := b.send(t, "POST", "/logout", cookie(c.Value)); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign out on B: %s", resp.Status)
+	}
+	if resp, _ := a.send(t, "GET", page, cookie(c.Value)); !toSignIn(resp, page) {
+		t.Errorf("on A after signing out on B: %s, want sent to sign in", resp.Status)
+	}
+	select {
+	case <-streamOnA:
+	case <-time.After(10 * time.Second):
+		t.Error("A's stream of the session is still open 10 s after signing out on B")
 	}
 }
 
