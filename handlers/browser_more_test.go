@@ -61,7 +61,7 @@ func TestBrowserPagesFitAPhoneScreen(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	for _, path := range []string{"/", "/imports", failed} {
+	for _, path := range []string{"/", "/imports", failed, "/users", "/account", "/login"} {
 		if err := chromedp.Do(ctx, chromedp.Navigate(a.URL+path), chromedp.WaitReady(chromedp.CSS("footer.site"))); err != nil {
 			t.Fatal(err)
 		}
@@ -114,5 +114,89 @@ func TestBrowserTheProblemsTableCanBeScrolledByKeyboard(t *testing.T) {
 		`(document.activeElement.getAttribute('aria-labelledby') || '').split(' ').map(id => document.getElementById(id).textContent).join(' ') || document.activeElement.getAttribute('aria-label') || ''`))
 	if err != nil || !strings.Contains(name, "problem") {
 		t.Errorf("the scrolling box is named %q (%v), want a name that says it holds the problems", name, err)
+	}
+}
+
+// TestBrowserSignsInAndOutWithoutJavaScriptOnAPhone goes where a person
+// nobody signed in goes: to the sign-in page, back after signing in, and
+// out again, with page scripts off and a phone's screen.
+func TestBrowserSignsInAndOutWithoutJavaScriptOnAPhone(t *testing.T) {
+	a := newApp(t, handlersConfig())
+	ctx, _ := newTab(t, nil) // nobody signed in
+	disableJavaScript(t, ctx)
+	if _, err := chromedp.Call(ctx, emulation.SetDeviceMetricsOverride, emulation.SetDeviceMetricsOverrideParams{
+		Width: 320, Height: 640, DeviceScaleFactor: 1, Mobile: true,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	location := func() string {
+		t.Helper()
+		u, err := chromedp.Run(ctx, chromedp.Location())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.TrimPrefix(u, a.URL)
+	}
+	focused := func() string {
+		t.Helper()
+		id, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.activeElement ? document.activeElement.id : ""`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	signIn := func(password string) {
+		t.Helper()
+		if err := chromedp.Do(ctx,
+			chromedp.WaitVisible(chromedp.CSS(`#password`)),
+			chromedp.SetValue(chromedp.CSS(`#name`), "tester"),
+			chromedp.SetValue(chromedp.CSS(`#password`), password),
+			chromedp.Submit(chromedp.CSS(`#password`)),
+			chromedp.WaitReady(chromedp.CSS(`footer.site`)),
+		); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	if err := chromedp.Do(ctx, chromedp.Navigate(a.URL+"/imports"), chromedp.WaitReady(chromedp.CSS(`footer.site`))); err != nil {
+		t.Fatal(err)
+	}
+	if got := location(); got != "/login?next=%2Fimports" {
+		t.Fatalf("nobody signed in, /imports leads to %q, want the sign-in page", got)
+	}
+	if got := focused(); got != "name" {
+		t.Errorf("the sign-in page's focus is on %q, want the name field", got)
+	}
+	if width, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`)); err != nil || width > 320 {
+		t.Errorf("the sign-in page is %d px wide on a 320 px screen (%v)", width, err)
+	}
+
+	signIn("not the password")
+	if msg, err := textIn(ctx, `[role="alert"]`); err != nil || msg != "The name or the password is wrong." {
+		t.Errorf("a wrong password: the page announces %q (%v)", msg, err)
+	}
+	if got := focused(); got != "name" {
+		t.Errorf("after a wrong password the focus is on %q, want the name field", got)
+	}
+
+	signIn(testPassword)
+	if got := location(); got != "/imports" {
+		t.Fatalf("signed in, the browser is at %q, want back at /imports", got)
+	}
+	if who, err := textIn(ctx, `header.site .who`); err != nil || !strings.HasPrefix(who, "tester") {
+		t.Errorf("the header says %q (%v), want who is signed in", who, err)
+	}
+
+	if err := chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`form.sign-out button`)),
+		chromedp.WaitVisible(chromedp.CSS(`#password`)),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(a.URL+"/imports"), chromedp.WaitReady(chromedp.CSS(`footer.site`))); err != nil {
+		t.Fatal(err)
+	}
+	if got := location(); got != "/login?next=%2Fimports" {
+		t.Errorf("signed out, /imports leads to %q, want the sign-in page", got)
 	}
 }
