@@ -39,6 +39,9 @@ func NewLocal(st *store.Store, dir string, log *slog.Logger) (*Local, error) {
 // then runs queued imports until ctx ends.
 func (q *Local) Run(ctx context.Context) error {
 	if err := q.interruptLeftovers(ctx); err != nil {
+		if ctx.Err() != nil {
+			return nil // stopped while starting: nothing to report
+		}
 		return err
 	}
 	q.SweepUploads(ctx)
