@@ -1,7 +1,6 @@
 package handlers_test
 
 import (
-	"context"
 	"io"
 	"net/http"
 	"net/netip"
@@ -54,22 +53,6 @@ var wantRoles = map[string]string{
 }
 
 var roleRank = map[string]int{"": 0, "viewer": 1, "importer": 2, "admin": 3}
-
-// session starts a session for a user of the role, made in the app's
-// database if need be, without the sign-in page: the table below needs
-// a fresh one for each request (one of them signs out).
-func (a *app) session(t *testing.T, name string, role access.Role) string {
-	t.Helper()
-	err := a.store.AddUser(context.Background(), access.User{Name: name, Role: role}, testPasswordHash(), time.Now())
-	if err != nil && err != access.ErrUserExists {
-		t.Fatal(err)
-	}
-	id, err := a.people.StartSession(context.Background(), name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return id
-}
 
 // send makes one request with an empty form body for unsafe methods,
 // and the given headers, through a client that does not follow redirects.
@@ -150,7 +133,7 @@ func TestEveryRouteAnswersEachRoleAsTheContractSays(t *testing.T) {
 				}
 			}
 			for _, role := range []string{"viewer", "importer", "admin"} {
-				session := a.session(t, "a "+role, access.Role(role))
+				session := a.signIn(t, "a "+role, access.Role(role)).session // a new one each time: one route signs out
 				resp, body := a.send(t, method, path, cookie(session))
 				allowed := roleRank[role] >= roleRank[want]
 				switch {

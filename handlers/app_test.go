@@ -12,7 +12,6 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -146,8 +145,10 @@ type user struct {
 }
 
 // signIn makes a user with the role in the app's own database (unless it
-// has them already: instances share one), signs them in through the
-// sign-in page, and makes them an API token. Every test signs in here.
+// has them already: instances share one), with testPassword, and starts a
+// new session and API token of theirs, as the sign-in page and the
+// account page would. Every test signs in here. (The sign-in page itself,
+// with its slow password check, has tests of its own.)
 func (a *app) signIn(t testing.TB, name string, role access.Role) *user {
 	t.Helper()
 	ctx := context.Background()
@@ -155,20 +156,9 @@ func (a *app) signIn(t testing.TB, name string, role access.Role) *user {
 	if err != nil && !errors.Is(err, access.ErrUserExists) {
 		t.Fatal(err)
 	}
-	form := url.Values{"name": {name}, "password": {testPassword}, "next": {"/"}}
-	resp, err := a.anonymous().PostForm(a.URL+"/login", form)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
 	u := &user{name: name}
-	for _, c := range resp.Cookies() {
-		if c.Name == "roster_session" {
-			u.session = c.Value
-		}
-	}
-	if resp.StatusCode != http.StatusSeeOther || u.session == "" {
-		t.Fatalf("sign in as %s: %s, no session cookie", name, resp.Status)
+	if u.session, err = a.people.StartSession(ctx, name); err != nil {
+		t.Fatal(err)
 	}
 	if u.token, err = a.people.NewToken(ctx, name, "test"); err != nil {
 		t.Fatal(err)

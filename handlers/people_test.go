@@ -326,6 +326,11 @@ func TestTheEventStreamEndsWhenItsSessionEnds(t *testing.T) {
 func TestNoPasswordTokenOrSessionIdIsEverLogged(t *testing.T) {
 	a := newApp(t, handlersConfig())
 	ann := a.signIn(t, "ann", access.Importer)
+	resp, _ := postForm(t, a.anonymous(), a.URL+"/login", url.Values{"name": {"ann"}, "password": {testPassword}})
+	signedIn := sessionCookieOf(resp)
+	if signedIn == nil {
+		t.Fatalf("sign in: %s", resp.Status)
+	}
 	postForm(t, a.anonymous(), a.URL+"/login", url.Values{"name": {"ann"}, "password": {"a wrong password here"}})
 	postForm(t, a.client(), a.URL+"/users", url.Values{"name": {"bo"}, "role": {"viewer"}, "password": {"bo's secret password"}})
 	postForm(t, a.client(), a.URL+"/users/password", url.Values{"name": {"bo"}, "password": {"bo's newer password"}})
@@ -342,7 +347,7 @@ func TestNoPasswordTokenOrSessionIdIsEverLogged(t *testing.T) {
 
 	logs := a.logs.String()
 	for _, secret := range []string{testPassword, "a wrong password here", "bo's secret password", "bo's newer password",
-		token, ann.token, ann.session, a.me.session, a.me.token, "guess"} {
+		token, ann.token, ann.session, signedIn.Value, a.me.session, a.me.token, "guess"} {
 		if strings.Contains(logs, secret) {
 			t.Errorf("the log holds a secret %q", secret)
 		}
