@@ -57,9 +57,13 @@ var rules = map[string]access.Role{
 // matches (the router answers 404 or 405); known is false for a route
 // without a rule.
 func rule(mux *chi.Mux, r *http.Request) (need access.Role, route, known bool) {
+	// The path as chi routes it, so that the rule is the routed route's.
 	path := r.URL.Path
 	if r.URL.RawPath != "" {
 		path = r.URL.RawPath
+	}
+	if path == "" {
+		path = "/"
 	}
 	pattern := mux.Find(chi.NewRouteContext(), r.Method, path)
 	if pattern == "" {

@@ -146,7 +146,7 @@ type Request struct {
 	Path          string // the uploaded workbook; the queue takes the file over
 	Review        bool
 	RemoveMissing bool
-	By            string // the user who asked; empty before sign-in exists
+	By            string // the user who asked: a signed-in name, or the OS user of a command
 	Confirms      string // the review this import confirms, if any
 	Undoes        string // the import this one undoes, if any
 }
