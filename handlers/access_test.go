@@ -177,6 +177,10 @@ func TestNotSignedInAndNotAllowedAreDistinctAnswers(t *testing.T) {
 		t.Errorf("htmx nobody signed in: %s HX-Redirect %q, want 401 sending the page to sign in", resp.Status, resp.Header.Get("HX-Redirect"))
 	}
 
+	// A viewer is not offered what would be refused.
+	if _, body := a.send(t, "GET", "/", cookie(viewer.session)); strings.Contains(body, `action="/imports"`) || !strings.Contains(body, "needs the importer role") {
+		t.Error("a viewer's upload page offers the upload form, or does not say why not")
+	}
 	resp, body := a.send(t, "GET", "/users", cookie(viewer.session))
 	if resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "needs the admin role") || !strings.Contains(body, "vera") {
 		t.Errorf("a viewer on the users page: %s, want 403 saying the admin role is needed", resp.Status)
