@@ -262,3 +262,21 @@ func TestACommandLineImportIsRecordedAsByTheOperatingSystemUser(t *testing.T) {
 		t.Errorf("the import is recorded as by %q, want %q", list[0].UploadedBy, me.Username)
 	}
 }
+
+func TestTheProxyFlagsGoTogetherAndTakeAddresses(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "roster.db")
+	for _, args := range [][]string{
+		{"--auth-proxy-header", "X-Forwarded-Email"},
+		{"--auth-proxy-from", "10.0.0.0/8"},
+		{"--auth-proxy-header", "X-Forwarded-Email", "--auth-proxy-from", "10.0.0.0/33"},
+		{"--auth-proxy-header", "X-Forwarded-Email", "--auth-proxy-from", "proxy.example"},
+	} {
+		err := run(context.Background(), append([]string{"serve", "--addr", "127.0.0.1:0", "--db", db}, args...), env(nil), strings.NewReader(""), io.Discard, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), "auth-proxy") {
+			t.Errorf("serve %q: %v, want refused naming the flag", args, err)
+		}
+	}
+	if got, err := parseCIDRs("10.0.0.5, 192.168.0.0/16,::1"); err != nil || len(got) != 3 || got[0].String() != "10.0.0.5/32" || got[2].String() != "::1/128" {
+		t.Errorf("parseCIDRs = %v, %v", got, err)
+	}
+}
