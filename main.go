@@ -86,7 +86,18 @@ func orDefault(v, def string) string {
 	return v
 }
 
+// serve runs the web server until ctx ends. A stop that comes while it
+// is still starting (Ctrl-C as the database is opened) is a clean stop
+// too, whichever step of the start it interrupted.
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	err := startAndServe(ctx, args, getenv, stdout, stderr)
+	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}
+
+func startAndServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", orDefault(getenv("ADDR"), "localhost:8080"), "address to listen on (env ADDR)")

@@ -94,3 +94,19 @@ func TestImportCommandExitsZeroOnlyWhenItCommitted(t *testing.T) {
 		t.Errorf("the problem is not named by sheet, row and column:\n%s", out.String())
 	}
 }
+
+// TestServeStoppedWhileStartingStopsCleanly is a stop (Ctrl-C, SIGTERM)
+// that arrives before the server has finished starting: a clean stop,
+// not a failure. It happened in TestServeAnswersHealthzAndStopsWhenCancelled
+// when the cancel came before the queue had looked for unfinished imports.
+func TestServeStoppedWhileStartingStopsCleanly(t *testing.T) {
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var stderr bytes.Buffer
+	err := run(ctx, []string{"serve", "--addr", "127.0.0.1:0"},
+		env(map[string]string{"DATABASE_URL": filepath.Join(dir, "roster.db")}), io.Discard, &stderr)
+	if err != nil {
+		t.Errorf("serve stopped while starting: %v\n%s", err, stderr.String())
+	}
+}
