@@ -1,9 +1,13 @@
 package handlers_test
 
 import (
+	"bytes"
 	"io"
+	"mime"
 	"net/http"
 	"testing"
+
+	"github.com/xuri/excelize/v2"
 )
 
 // TestHeadAnswersLikeGetWithoutABody asks for the upload page with HEAD,
@@ -39,5 +43,45 @@ func TestHeadAnswersLikeGetWithoutABody(t *testing.T) {
 	}
 	if len(body) != 0 {
 		t.Errorf("HEAD / has a body of %d bytes", len(body))
+	}
+}
+
+// TestTheProblemsWorkbookIsNamedAfterTheUpload downloads the problems of
+// failed uploads under names a user or a script may give: each is named
+// after its upload, readable by any browser, and the workbook it names
+// opens.
+func TestTheProblemsWorkbookIsNamedAfterTheUpload(t *testing.T) {
+	a := newApp(t, handlersConfig())
+	bad := workbook(t, map[string][][]any{"Areas": {{"Code", "Name"}, {"N", ""}}}, "Areas")
+	for upload, want := range map[string]string{
+		"staff.xlsx":               "staff-problems.xlsx",
+		`Zeitplan "März"; v2.xlsx`: `Zeitplan "März"; v2-problems.xlsx`,
+		"報告.xlsx":                  "報告-problems.xlsx",
+		".xlsx":                    "problems.xlsx",
+	} {
+		page := finished(t, a, upload, bad)
+		resp, err := a.client().Get(a.URL + page + "/problems.xlsx")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("%s: problems.xlsx answers %s", upload, resp.Status)
+		}
+		header := resp.Header.Get("Content-Disposition")
+		disposition, params, err := mime.ParseMediaType(header)
+		if err != nil || disposition != "attachment" || params["filename"] != want {
+			t.Errorf("%s: Content-Disposition %q gives %q (%v), want an attachment named %q", upload, header, params["filename"], err, want)
+		}
+		for _, r := range header {
+			if r > 0x7e {
+				t.Errorf("%s: Content-Disposition %q is not all ASCII", upload, header)
+				break
+			}
+		}
+		if _, err := excelize.OpenReader(bytes.NewReader(body)); err != nil {
+			t.Errorf("%s: the download is not a workbook: %v", upload, err)
+		}
 	}
 }

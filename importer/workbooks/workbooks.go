@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
 
@@ -200,31 +201,85 @@ func WriteProblems(w io.Writer, uploadPath string, problems []importer.Problem) 
 			return err
 		}
 	}
-	if err := b.problemsList(problems); err != nil {
+	// A first pass over every sheet finds its header and width, so that
+	// each problem can link to its cell before the sheets are copied.
+	var copies []*copied
+	used := map[string]bool{strings.ToLower(problemsSheet): true}
+	for _, info := range wb.Sheets() {
+		if info.Hidden || importer.Normalize(info.Name) == importer.Normalize(problemsSheet) {
+			continue // ignored on upload, so left out here too
+		}
+		u, err := scanSheet(wb, info.Name)
+		if err != nil {
+			return fmt.Errorf("sheet %q: %w", info.Name, err)
+		}
+		copies = append(copies, &copied{name: info.Name, outName: sheetName(info.Name, used), sheet: u})
+	}
+	if err := b.problemsList(problems, copies); err != nil {
 		return err
 	}
 	bySheet := map[string][]importer.Problem{}
 	for _, p := range problems {
 		bySheet[p.Sheet] = append(bySheet[p.Sheet], p)
 	}
-	used := map[string]bool{strings.ToLower(problemsSheet): true}
-	for _, info := range wb.Sheets() {
-		if info.Hidden || importer.Normalize(info.Name) == importer.Normalize(problemsSheet) {
-			continue // ignored on upload, so left out here too
-		}
+	for _, c := range copies {
 		// Problems name their sheet as the importer keeps it: cut, with
 		// its control characters made visible.
-		ps := bySheet[importer.Cut(info.Name)]
+		ps := bySheet[importer.Cut(c.name)]
 		slices.SortStableFunc(ps, func(a, b importer.Problem) int { return a.Row - b.Row })
-		if err := b.copySheet(wb, info.Name, sheetName(info.Name, used), ps); err != nil {
-			return fmt.Errorf("sheet %q: %w", info.Name, err)
+		if err := b.copySheet(wb, c, ps); err != nil {
+			return fmt.Errorf("sheet %q: %w", c.name, err)
 		}
 	}
 	return b.writeTo(w)
 }
 
-// problemsList writes the Problems sheet.
-func (b *book) problemsList(problems []importer.Problem) error {
+// maxSheetName is the longest sheet name a HYPERLINK formula shows:
+// Excel's own names have at most 31 characters, and a formula's text at
+// most 255.
+const maxSheetName = 31
+
+// linkFormula is a HYPERLINK formula that goes to location and shows text.
+func linkFormula(location, text string) string {
+	quote := func(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+	return "HYPERLINK(" + quote("#"+location) + "," + quote(text) + ")"
+}
+
+// copied is an uploaded sheet as the problems workbook copies it.
+type copied struct {
+	name    string // in the upload
+	outName string // in the problems workbook
+	sheet   *uploadedSheet
+}
+
+// cellOf is where a problem is in the copy of its sheet, as a hyperlink's
+// location ('Employees'!C10537), or "" when its sheet is not copied. A
+// problem of a whole row is at its first cell, one of a whole sheet at
+// the header row's.
+func cellOf(p importer.Problem, copies []*copied) string {
+	for _, c := range copies {
+		if importer.Cut(c.name) != p.Sheet {
+			continue
+		}
+		row := p.Row
+		if row <= 0 {
+			row = max(c.sheet.headerRow, 1)
+		}
+		col := max(c.sheet.column(p.Column), 0)
+		return "'" + strings.ReplaceAll(c.outName, "'", "''") + "'!" + xlsx.ColumnName(col) + strconv.Itoa(row)
+	}
+	return ""
+}
+
+// maxLinks is how many problems link to their cell with a hyperlink of
+// the sheet; the rest link with a HYPERLINK formula. excelize checks each
+// new hyperlink against every earlier one: 10,000 take a third of a
+// second, 65,000 (Excel's most per sheet) twenty seconds.
+const maxLinks = 10_000
+
+// problemsList writes the Problems sheet. The Sheet cell of each problem
+// links to the problem's cell in the copied sheet.
+func (b *book) problemsList(problems []importer.Problem, copies []*copied) error {
 	sw, err := b.newSheet(problemsSheet)
 	if err != nil {
 		return err
@@ -243,6 +298,10 @@ func (b *book) problemsList(problems []importer.Problem) error {
 	if err != nil {
 		return err
 	}
+	link, err := b.style(cellStyle{role: roleLink})
+	if err != nil {
+		return err
+	}
 	head := make([]any, len(headers))
 	for i, h := range headers {
 		head[i] = excelize.Cell{StyleID: hs, Value: h}
@@ -251,6 +310,7 @@ func (b *book) problemsList(problems []importer.Problem) error {
 		return err
 	}
 	cells := make([]any, len(headers))
+	links := 0
 	for i, p := range problems {
 		clear(cells)
 		cells[0], cells[2], cells[4] = p.Sheet, p.Column, p.Message
@@ -260,8 +320,22 @@ func (b *book) problemsList(problems []importer.Problem) error {
 		if p.Value != "" {
 			cells[3] = p.Value
 		}
-		if err := sw.SetRow("A"+strconv.Itoa(i+2), cells); err != nil {
+		at := cellOf(p, copies)
+		ref := "A" + strconv.Itoa(i+2)
+		if at != "" && links < maxLinks {
+			cells[0] = excelize.Cell{StyleID: link, Value: p.Sheet}
+		} else if at != "" && utf8.RuneCountInString(p.Sheet) <= maxSheetName {
+			cells[0] = excelize.Cell{StyleID: link, Value: p.Sheet, Formula: linkFormula(at, p.Sheet)}
+		}
+		if err := sw.SetRow(ref, cells); err != nil {
 			return fmt.Errorf("problems sheet: %w", err)
+		}
+		if at != "" && links < maxLinks {
+			tip := "Go to the cell"
+			if err := b.f.SetCellHyperLink(problemsSheet, ref, at, "Location", excelize.HyperlinkOpts{Tooltip: &tip}); err != nil {
+				return fmt.Errorf("problems sheet: link %s: %w", ref, err)
+			}
+			links++
 		}
 	}
 	return sw.Flush()
@@ -334,12 +408,9 @@ func scanSheet(wb *xlsx.Workbook, name string) (*uploadedSheet, error) {
 
 // copySheet is the second pass: the sheet as uploaded, bad cells
 // highlighted, each row's problems in the Problems column.
-func (b *book) copySheet(wb *xlsx.Workbook, name, outName string, problems []importer.Problem) error {
-	u, err := scanSheet(wb, name)
-	if err != nil {
-		return err
-	}
-	sw, err := b.newSheet(outName)
+func (b *book) copySheet(wb *xlsx.Workbook, c *copied, problems []importer.Problem) error {
+	name, u := c.name, c.sheet
+	sw, err := b.newSheet(c.outName)
 	if err != nil {
 		return err
 	}
@@ -593,6 +664,7 @@ const (
 	roleHeader      // a header cell: bold on a light fill
 	roleBad         // a cell with a problem
 	roleNote        // a problem message in the Problems column
+	roleLink        // a hyperlink
 )
 
 // cellStyle is the look of a written cell; each one becomes one excelize
@@ -609,6 +681,7 @@ const (
 	headerFill = "DDEBF7"
 	badFill    = "FFC7CE"
 	badInk     = "9C0006"
+	linkInk    = "0563C1" // Excel's own hyperlink blue
 )
 
 func newBook() *book {
@@ -783,6 +856,8 @@ func (b *book) style(cs cellStyle) (int, error) {
 		}
 	case roleNote:
 		s.Font = &excelize.Font{Color: badInk}
+	case roleLink:
+		s.Font = &excelize.Font{Color: linkInk, Underline: "single"}
 	}
 	id, err := b.f.NewStyle(s)
 	if err != nil {

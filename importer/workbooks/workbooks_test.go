@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -340,6 +341,36 @@ func TestProblemsWorkbookOfAHandMadeUpload(t *testing.T) {
 		want := []string{"Problems", "Areas", "Employees", "Designations", "Drivers"}
 		if got := f.GetSheetList(); !slices.Equal(got, want) {
 			t.Errorf("sheets %q, want %q", got, want)
+		}
+	})
+
+	t.Run("each problem links to its cell in the copied sheet", func(t *testing.T) {
+		want := map[string]string{}
+		for i, p := range res.Problems {
+			if p.Sheet == "Employees" && p.Column == "Email" {
+				want["A"+strconv.Itoa(i+2)] = "'Employees'!C2"
+			}
+			if p.Sheet == "Designations" && p.Row == 4 {
+				want["A"+strconv.Itoa(i+2)] = "'Designations'!A4"
+			}
+			if p.Sheet == "Drivers" {
+				want["A"+strconv.Itoa(i+2)] = "'Drivers'!A1"
+			}
+		}
+		if len(want) != 3 {
+			t.Fatalf("the upload's problems are not those the test expects: %+v", res.Problems)
+		}
+		for i := range res.Problems {
+			cell := "A" + strconv.Itoa(i+2)
+			ok, target, err := f.GetCellHyperLink("Problems", cell)
+			must(t, err)
+			if !ok {
+				t.Errorf("problem row %d has no link", i+2)
+				continue
+			}
+			if w, known := want[cell]; known && target != w {
+				t.Errorf("problem row %d links to %q, want %q", i+2, target, w)
+			}
 		}
 	})
 
