@@ -280,7 +280,7 @@ const maxLinks = 10_000
 // problemsList writes the Problems sheet. The Sheet cell of each problem
 // links to the problem's cell in the copied sheet.
 func (b *book) problemsList(problems []importer.Problem, copies []*copied) error {
-	sw, err := b.newSheet(problemsSheet)
+	sw, err := b.newSheet(problemsSheet, 1)
 	if err != nil {
 		return err
 	}
@@ -302,6 +302,10 @@ func (b *book) problemsList(problems []importer.Problem, copies []*copied) error
 	if err != nil {
 		return err
 	}
+	wrap, err := b.style(cellStyle{role: roleWrapped})
+	if err != nil {
+		return err
+	}
 	head := make([]any, len(headers))
 	for i, h := range headers {
 		head[i] = excelize.Cell{StyleID: hs, Value: h}
@@ -313,12 +317,13 @@ func (b *book) problemsList(problems []importer.Problem, copies []*copied) error
 	links := 0
 	for i, p := range problems {
 		clear(cells)
-		cells[0], cells[2], cells[4] = p.Sheet, p.Column, p.Message
+		cells[0], cells[2] = p.Sheet, p.Column
+		cells[4] = excelize.Cell{StyleID: wrap, Value: p.Message}
 		if p.Row > 0 {
 			cells[1] = p.Row
 		}
 		if p.Value != "" {
-			cells[3] = p.Value
+			cells[3] = excelize.Cell{StyleID: wrap, Value: p.Value}
 		}
 		at := cellOf(p, copies)
 		ref := "A" + strconv.Itoa(i+2)
@@ -410,7 +415,7 @@ func scanSheet(wb *xlsx.Workbook, name string) (*uploadedSheet, error) {
 // highlighted, each row's problems in the Problems column.
 func (b *book) copySheet(wb *xlsx.Workbook, c *copied, problems []importer.Problem) error {
 	name, u := c.name, c.sheet
-	sw, err := b.newSheet(c.outName)
+	sw, err := b.newSheet(c.outName, u.headerRow)
 	if err != nil {
 		return err
 	}
@@ -660,11 +665,12 @@ type book struct {
 type role uint8
 
 const (
-	rolePlain  role = iota
-	roleHeader      // a header cell: bold on a light fill
-	roleBad         // a cell with a problem
-	roleNote        // a problem message in the Problems column
-	roleLink        // a hyperlink
+	rolePlain   role = iota
+	roleHeader       // a header cell: bold on a light fill
+	roleBad          // a cell with a problem
+	roleNote         // a problem message in the Problems column
+	roleLink         // a hyperlink
+	roleWrapped      // a long text, wrapped to its column's width
 )
 
 // cellStyle is the look of a written cell; each one becomes one excelize
@@ -692,8 +698,9 @@ func newBook() *book {
 func (b *book) close() { b.f.Close() }
 
 // newSheet adds a sheet (the first one takes the place of excelize's
-// "Sheet1") and opens its stream.
-func (b *book) newSheet(name string) (*excelize.StreamWriter, error) {
+// "Sheet1"), set up to print, and opens its stream. headerRow is the
+// sheet's header row, 0 when it has none.
+func (b *book) newSheet(name string, headerRow int) (*excelize.StreamWriter, error) {
 	var err error
 	if b.sheets == 0 {
 		err = b.f.SetSheetName(b.f.GetSheetName(0), name)
@@ -704,6 +711,9 @@ func (b *book) newSheet(name string) (*excelize.StreamWriter, error) {
 		return nil, fmt.Errorf("add sheet %q: %w", name, err)
 	}
 	b.sheets++
+	if err := b.printSetup(name, headerRow); err != nil {
+		return nil, fmt.Errorf("sheet %q: print setup: %w", name, err)
+	}
 	sw, err := b.f.NewStreamWriter(name)
 	if err != nil {
 		return nil, fmt.Errorf("sheet %q: %w", name, err)
@@ -711,10 +721,31 @@ func (b *book) newSheet(name string) (*excelize.StreamWriter, error) {
 	return sw, nil
 }
 
+// printSetup makes a sheet print as people expect a list to: landscape,
+// as wide as one page and as many pages long as it takes, the header row
+// repeated at the top of every page. It must come before the sheet's
+// stream is opened, which writes the fit-to-page property first.
+func (b *book) printSetup(name string, headerRow int) error {
+	if err := b.f.SetSheetProps(name, &excelize.SheetPropsOptions{FitToPage: ptr(true)}); err != nil {
+		return err
+	}
+	err := b.f.SetPageLayout(name, &excelize.PageLayoutOptions{
+		Orientation: ptr("landscape"), FitToWidth: ptr(1), FitToHeight: ptr(0),
+	})
+	if err != nil || headerRow <= 0 {
+		return err
+	}
+	row := "$" + strconv.Itoa(headerRow)
+	return b.f.SetDefinedName(&excelize.DefinedName{
+		Name: "_xlnm.Print_Titles", Scope: name,
+		RefersTo: "'" + strings.ReplaceAll(name, "'", "''") + "'!" + row + ":" + row,
+	})
+}
+
 // contractSheet adds one of the contract's sheets laid out as the template
 // lays it out, and writes its header row; data rows follow from row 2.
 func (b *book) contractSheet(sh *importer.Sheet) (*excelize.StreamWriter, error) {
-	sw, err := b.newSheet(sh.Name)
+	sw, err := b.newSheet(sh.Name, 1)
 	if err != nil {
 		return nil, err
 	}
@@ -856,6 +887,9 @@ func (b *book) style(cs cellStyle) (int, error) {
 		}
 	case roleNote:
 		s.Font = &excelize.Font{Color: badInk}
+		s.Alignment = &excelize.Alignment{WrapText: true, Vertical: "top"}
+	case roleWrapped:
+		s.Alignment = &excelize.Alignment{WrapText: true, Vertical: "top"}
 	case roleLink:
 		s.Font = &excelize.Font{Color: linkInk, Underline: "single"}
 	}
