@@ -333,7 +333,11 @@ func TestTemplateAndExportDownloadAsWorkbooks(t *testing.T) {
 			t.Fatalf("%s does not open: %v", path, err)
 		}
 		rows, _ := f.GetRows("Areas")
-		if len(f.GetSheetList()) != 7 || len(rows) != wantRows {
+		sheets := f.GetSheetList()
+		if path == "/template.xlsx" && len(sheets) > 0 && sheets[0] == "Read me" {
+			sheets = sheets[1:] // how to fill it in
+		}
+		if len(sheets) != 7 || len(rows) != wantRows {
 			t.Errorf("%s: sheets %v, %d Areas rows; want the 7 sheets and %d rows", path, f.GetSheetList(), len(rows), wantRows)
 		}
 		f.Close()

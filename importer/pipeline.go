@@ -379,8 +379,9 @@ func (r *run) matchSheets(wb *xlsx.Workbook) map[StepKey]string {
 			}
 		}
 		switch {
-		case Normalize(info.Name) == Normalize(ProblemsName):
-			// The problems workbook's own sheet: ignored on purpose.
+		case Normalize(info.Name) == Normalize(ProblemsName), Normalize(info.Name) == Normalize(ReadMeName):
+			// Sheets Roster writes itself (the problems workbook's list,
+			// the template's instructions): ignored on purpose.
 		case info.Hidden:
 			r.warn(fmt.Sprintf("Sheet %s is hidden; it was ignored.", Quote(info.Name)))
 		case match == nil:

@@ -31,6 +31,10 @@ type batch struct {
 // uploaded again.
 const ProblemsName = "Problems"
 
+// ReadMeName names the template's first sheet, which says how to fill the
+// workbook in; it is ignored on upload, without a warning.
+const ReadMeName = "Read me"
+
 // sheetReader turns the rows of one sheet into values for its table.
 type sheetReader struct {
 	sheet    *Sheet

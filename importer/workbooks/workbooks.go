@@ -49,9 +49,15 @@ const problemsSheet = importer.ProblemsName
 // column takes; the header row is frozen; codes, IDs and text columns are
 // formatted as Text (so "007" stays "007" when typed), date columns as
 // yyyy-mm-dd and time columns as hh:mm.
+//
+// A first sheet, Read me, says how to fill it in, with an example row of
+// each sheet; the reader ignores it.
 func WriteTemplate(w io.Writer) error {
 	b := newBook()
 	defer b.close()
+	if err := b.readMe(); err != nil {
+		return err
+	}
 	for _, sh := range importer.Sheets {
 		sw, err := b.contractSheet(sh)
 		if err != nil {
@@ -62,6 +68,107 @@ func WriteTemplate(w io.Writer) error {
 		}
 	}
 	return b.writeTo(w)
+}
+
+// readMe writes the template's Read me sheet: a few lines on filling the
+// workbook in, then each sheet's header row with an example row under
+// it, from the sheets' own description.
+func (b *book) readMe() error {
+	sw, err := b.newSheet(importer.ReadMeName, 0)
+	if err != nil {
+		return err
+	}
+	ids, err := b.roles(roleTitle, roleHeader)
+	if err != nil {
+		return err
+	}
+	bold, hs := ids[0], ids[1]
+	widest := 0
+	for _, sh := range importer.Sheets {
+		widest = max(widest, len(sh.Columns))
+	}
+	for i := range widest {
+		if err := sw.SetColWidth(i+1, i+1, 22); err != nil {
+			return err
+		}
+	}
+	row := 0
+	put := func(cells ...any) error {
+		row++
+		return sw.SetRow("A"+strconv.Itoa(row), cells)
+	}
+	if err := put(excelize.Cell{StyleID: bold, Value: "How to fill in this workbook"}); err != nil {
+		return err
+	}
+	for _, line := range readMeLines() {
+		if err := put(line); err != nil {
+			return err
+		}
+	}
+	row++
+	if err := put(excelize.Cell{StyleID: bold, Value: "An example row for each sheet"}); err != nil {
+		return err
+	}
+	for _, sh := range importer.Sheets {
+		head, example := make([]any, len(sh.Columns)), make([]any, len(sh.Columns))
+		var hints []string
+		for i, col := range sh.Columns {
+			head[i] = excelize.Cell{StyleID: hs, Value: headerTitle(col)}
+			example[i] = col.Example
+			if col.Hint != "" {
+				hints = append(hints, col.Header+": "+col.Hint)
+			}
+		}
+		row++
+		if err := put(excelize.Cell{StyleID: bold, Value: sh.Name}); err != nil {
+			return err
+		}
+		if err := put(head...); err != nil {
+			return err
+		}
+		if err := put(example...); err != nil {
+			return err
+		}
+		for _, h := range hints {
+			if err := put(h); err != nil {
+				return err
+			}
+		}
+	}
+	return sw.Flush()
+}
+
+// readMeLines say how the workbook is filled in, with the sheets' own
+// names and example values.
+func readMeLines() []string {
+	var names []string
+	examples := map[importer.Kind]string{}
+	for _, sh := range importer.Sheets {
+		names = append(names, sh.Name)
+		for _, col := range sh.Columns {
+			if examples[col.Kind] == "" {
+				examples[col.Kind] = col.Example
+			}
+		}
+	}
+	return []string{
+		"Each sheet after this one fills one part of Roster, in this order: " + strings.Join(names, ", ") + ". A sheet you leave out is skipped.",
+		"Keep each sheet's header row, and put one row below it for each thing to import. Columns marked * are required; the others may be left empty. The note on each header says what its column takes.",
+		"Dates are a date cell or text like " + examples[importer.KindDate] + " (year-month-day). Times are a time cell or text like " + examples[importer.KindTime] +
+			" (24-hour clock). Codes and IDs are kept exactly as typed, leading zeros too.",
+		"A code or ID that a row refers to must be in its own sheet or already in Roster. A row Roster already has (the same code or ID; the notes on the headers say which columns identify a row) is updated.",
+		"All or nothing: if any cell is wrong, nothing is saved, and Roster lists every problem so that you can fix them all and upload the workbook again.",
+		"Roster ignores this sheet when you upload the workbook.",
+	}
+}
+
+// headerTitle is a column's header as the template writes it: required
+// ones marked with a star.
+func headerTitle(col importer.Column) string {
+	if col.Required {
+		return col.Header + " *"
+	}
+	return col.Header
 }
 
 // WriteExport writes all current data in the template's format (same
@@ -294,18 +401,11 @@ func (b *book) problemsList(problems []importer.Problem, copies []*copied) error
 	if err := freezeHeader(sw, 1); err != nil {
 		return err
 	}
-	hs, err := b.style(cellStyle{role: roleHeader})
+	ids, err := b.roles(roleHeader, roleLink, roleWrapped)
 	if err != nil {
 		return err
 	}
-	link, err := b.style(cellStyle{role: roleLink})
-	if err != nil {
-		return err
-	}
-	wrap, err := b.style(cellStyle{role: roleWrapped})
-	if err != nil {
-		return err
-	}
+	hs, link, wrap := ids[0], ids[1], ids[2]
 	head := make([]any, len(headers))
 	for i, h := range headers {
 		head[i] = excelize.Cell{StyleID: hs, Value: h}
@@ -671,6 +771,7 @@ const (
 	roleNote         // a problem message in the Problems column
 	roleLink         // a hyperlink
 	roleWrapped      // a long text, wrapped to its column's width
+	roleTitle        // a title: bold
 )
 
 // cellStyle is the look of a written cell; each one becomes one excelize
@@ -768,11 +869,7 @@ func (b *book) contractSheet(sh *importer.Sheet) (*excelize.StreamWriter, error)
 				return nil, err
 			}
 		}
-		title := col.Header
-		if col.Required {
-			title += " *"
-		}
-		head[i] = excelize.Cell{StyleID: hs, Value: title}
+		head[i] = excelize.Cell{StyleID: hs, Value: headerTitle(col)}
 		if col.Kind == importer.KindWhole {
 			if err := b.wholeNumbers(sh.Name, i, col.Min, col.Max); err != nil {
 				return nil, err
@@ -888,6 +985,8 @@ func (b *book) style(cs cellStyle) (int, error) {
 	case roleNote:
 		s.Font = &excelize.Font{Color: badInk}
 		s.Alignment = &excelize.Alignment{WrapText: true, Vertical: "top"}
+	case roleTitle:
+		s.Font = &excelize.Font{Bold: true, Size: 12}
 	case roleWrapped:
 		s.Alignment = &excelize.Alignment{WrapText: true, Vertical: "top"}
 	case roleLink:
@@ -899,6 +998,19 @@ func (b *book) style(cs cellStyle) (int, error) {
 	}
 	b.styles[cs] = id
 	return id, nil
+}
+
+// roles returns the styles of plain cells with the given roles.
+func (b *book) roles(rs ...role) ([]int, error) {
+	ids := make([]int, len(rs))
+	for i, r := range rs {
+		id, err := b.style(cellStyle{role: r})
+		if err != nil {
+			return nil, err
+		}
+		ids[i] = id
+	}
+	return ids, nil
 }
 
 func ptr[T any](v T) *T { return &v }
