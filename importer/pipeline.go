@@ -412,7 +412,7 @@ func (r *run) importSheet(ctx context.Context, tx Tx, sh *Sheet, name string, pi
 	for p := range pieces {
 		if p.end {
 			if p.err != nil {
-				return unreadable(fmt.Errorf("sheet %q: %w", name, p.err))
+				return unreadable(namingSheet(p.err, name))
 			}
 			break
 		}
@@ -448,6 +448,15 @@ func (r *run) importSheet(ctx context.Context, tx Tx, sh *Sheet, name string, pi
 	return nil
 }
 
+// namingSheet is a reader's error that names the sheet it is about,
+// once: most of them already do.
+func namingSheet(err error, name string) error {
+	if strings.Contains(err.Error(), fmt.Sprintf("%q", name)) {
+		return err
+	}
+	return fmt.Errorf("sheet %q: %w", name, err)
+}
+
 // checkSheet runs the rules that look across rows: keys not repeated,
 // unique values unique in the workbook and the database, references that
 // lead somewhere.
@@ -472,7 +481,7 @@ func (r *run) checkSheet(ctx context.Context, tx Tx, sh *Sheet, name string) err
 	for _, rp := range repeats {
 		problems = append(problems, Problem{
 			Sheet: name, Row: rp.Row, Column: keyHeader, Value: Cut(rp.Value),
-			Message: fmt.Sprintf("%s %s is repeated: row %d already has it", keyName, Quote(rp.Value), rp.FirstRow),
+			Message: fmt.Sprintf("%s %s is repeated: row %d already has it.", keyName, Quote(rp.Value), rp.FirstRow),
 		})
 	}
 	for _, field := range sh.Unique {
@@ -487,7 +496,7 @@ func (r *run) checkSheet(ctx context.Context, tx Tx, sh *Sheet, name string) err
 		for _, rp := range repeats {
 			problems = append(problems, Problem{
 				Sheet: name, Row: rp.Row, Column: col.Header, Value: Cut(rp.Value),
-				Message: fmt.Sprintf("%s %s is also on row %d; each must be different", col.Header, Quote(rp.Value), rp.FirstRow),
+				Message: fmt.Sprintf("%s %s is also on row %d; each must be different.", col.Header, Quote(rp.Value), rp.FirstRow),
 			})
 		}
 		taken, err := tx.Taken(ctx, sh, field)
@@ -497,7 +506,7 @@ func (r *run) checkSheet(ctx context.Context, tx Tx, sh *Sheet, name string) err
 		for _, tk := range taken {
 			problems = append(problems, Problem{
 				Sheet: name, Row: tk.Row, Column: col.Header, Value: Cut(tk.Value),
-				Message: fmt.Sprintf("%s %s already belongs to %s %s in Roster", col.Header, Quote(tk.Value), keyHeader, Quote(tk.Owner)),
+				Message: fmt.Sprintf("%s %s already belongs to %s %s in Roster.", col.Header, Quote(tk.Value), keyHeader, Quote(tk.Owner)),
 			})
 		}
 	}
@@ -511,7 +520,7 @@ func (r *run) checkSheet(ctx context.Context, tx Tx, sh *Sheet, name string) err
 		for _, d := range dangling {
 			problems = append(problems, Problem{
 				Sheet: name, Row: d.Row, Column: col.Header, Value: Cut(d.Value),
-				Message: fmt.Sprintf("%s %s is not in the %s sheet and not yet in Roster; add it there or correct the value", col.Header, Quote(d.Value), target.Name),
+				Message: fmt.Sprintf("%s %s is not in the %s sheet and not yet in Roster; add it there or correct the value.", col.Header, Quote(d.Value), target.Name),
 			})
 		}
 	}

@@ -574,7 +574,7 @@ func (b *book) copySheet(wb *xlsx.Workbook, c *copied, problems []importer.Probl
 		if pcol >= 0 && row.Number == u.headerRow {
 			extra = problemsSheet
 		} else if pcol >= 0 && len(msgs) > 0 {
-			extra = strings.Join(msgs, "; ")
+			extra = strings.Join(msgs, "\n") // each a sentence, one a line
 		}
 		if extra != "" {
 			first, last = minCol(first, pcol), pcol

@@ -512,7 +512,7 @@ func TestProblemsWorkbookOfAHandMadeUpload(t *testing.T) {
 		if rows[0][last] != "Problems" || xlsx.ColumnName(last) != "J" {
 			t.Fatalf("header row %q, want Problems added after column I", rows[0])
 		}
-		if msg := rows[1][last]; !strings.Contains(msg, "Email: expected an email address") || !strings.Contains(msg, "Designation Code") {
+		if msg := rows[1][last]; !strings.Contains(msg, "Email: Expected an email address") || !strings.Contains(msg, "\nDesignation Code: ") {
 			t.Errorf("row 2's problems are %q", msg)
 		}
 		for _, cell := range []string{"C2", "F2", "H3"} {
