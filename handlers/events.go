@@ -113,6 +113,10 @@ func (s *Server) follow(ctx context.Context, stream *eventStream, sub *queue.Sub
 
 	keepAlive := time.NewTicker(s.cfg.KeepAlive)
 	defer keepAlive.Stop()
+	// The estimate counts down between snapshots: once a second the
+	// summary is looked at again, and sent if its words changed.
+	countdown := time.NewTicker(time.Second)
+	defer countdown.Stop()
 	held := time.NewTimer(time.Hour)
 	held.Stop()
 	defer held.Stop()
@@ -134,6 +138,7 @@ func (s *Server) follow(ctx context.Context, stream *eventStream, sub *queue.Sub
 			return ctx.Err()
 		case <-sub.C:
 		case <-held.C:
+		case <-countdown.C:
 		case <-keepAlive.C:
 			if err := stream.Comment("keep-alive"); err != nil {
 				return err

@@ -277,6 +277,54 @@ func TestBrowserTheImportSaysHowLongItHasLeftInWords(t *testing.T) {
 			if m := regexp.MustCompile(`\b30(\.0)? s\b`).FindString(text); m != "" {
 				t.Errorf("a step's time is written %q, want it in words", m)
 			}
+
+			// Every row of the areas read (a quarter of the work) in 31
+			// seconds: 93 seconds left, "About 2 minutes"; no news comes,
+			// and within a few seconds the page counts down to "About 1
+			// minute", by itself with JavaScript, at a refresh without.
+			now := time.Now()
+			f.status.Started = now.Add(-31 * time.Second)
+			f.status.Steps[0].Rows, f.status.Steps[0].Started = 100, f.status.Started
+			f.save()
+			var nextLoad func() error
+			if !js {
+				nextLoad = pageLoads(t, ctx)
+			}
+			if err := chromedp.Do(ctx, chromedp.Navigate(f.url)); err != nil {
+				t.Fatal(err)
+			}
+			var seen []string
+			note := func(left string) {
+				if len(seen) == 0 || seen[len(seen)-1] != left {
+					seen = append(seen, left)
+				}
+			}
+			waitCtx, cancel = context.WithTimeout(ctx, 2*time.Second)
+			first, _ := textIn(waitCtx, "#summary .time-left")
+			cancel()
+			note(first)
+			if js {
+				pollCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+				last, _ := chromedp.Run(pollCtx, chromedp.Poll[string](`(() => {
+					const e = document.querySelector('#summary .time-left');
+					return e && e.textContent.trim() === 'About 1 minute left' ? e.textContent.trim() : null;
+				})()`))
+				cancel()
+				note(last)
+			} else {
+				for range 5 {
+					if err := nextLoad(); err != nil {
+						t.Fatal(err)
+					}
+					left, _ := textIn(ctx, "#summary .time-left")
+					if note(left); left == "About 1 minute left" {
+						break
+					}
+				}
+			}
+			if len(seen) < 2 || seen[0] != "About 2 minutes left" || seen[len(seen)-1] != "About 1 minute left" {
+				t.Errorf("with no news from the import, the estimate said %q, want it to count down from about 2 minutes to about 1", seen)
+			}
 		})
 	}
 }

@@ -178,11 +178,15 @@ func timeLeft(st importer.Status, now time.Time) (time.Duration, bool) {
 			done += readShare * rows
 		}
 	}
-	elapsed := snapshotTime(st, now).Sub(st.Started)
+	at := snapshotTime(st, now)
+	elapsed := at.Sub(st.Started)
 	if total == 0 || done < 0.01*total || elapsed < 2*time.Second {
 		return 0, false
 	}
-	return time.Duration(float64(elapsed) * (total - done) / done), true
+	// Counted down from the snapshot, so that the estimate keeps moving
+	// while a long step reports nothing new (a big sheet being saved).
+	left := time.Duration(float64(elapsed)*(total-done)/done) - max(0, now.Sub(at))
+	return max(0, left), true
 }
 
 // whenText says when an import was queued or started, and how long it took.
