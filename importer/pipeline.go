@@ -224,13 +224,15 @@ func sortProblems(ps []Problem) {
 	})
 }
 
-// piece is what the reader hands the writer: the start of a sheet with its
-// row count, a batch of its rows, or its end.
+// piece is what the reader hands the writer: first the row counts of every
+// sheet, then for each sheet its start with its row count, batches of its
+// rows, and its end.
 type piece struct {
-	total int // at the start: rows in the sheet, header included; 0 if unknown
-	rows  *batch
-	end   bool
-	err   error // at the end: why the sheet could not be read
+	totals []int // first: each sheet's total, in order
+	total  int   // at the start: rows in the sheet, header included; 0 if unknown
+	rows   *batch
+	end    bool
+	err    error // at the end: why the sheet could not be read
 }
 
 // found is a sheet of the workbook matched to a step.
@@ -256,15 +258,30 @@ func readSheets(wb *xlsx.Workbook, sheets []found, out chan<- piece, stop <-chan
 			return false
 		}
 	}
-	for _, f := range sheets {
+	// Every sheet is counted before any is read, so that the page can
+	// estimate the whole import from the start (the counting is a quick
+	// scan, and it was done sheet by sheet before anyway).
+	totals := make([]int, len(sheets))
+	for i, f := range sheets {
+		select {
+		case <-stop:
+			return
+		default:
+		}
 		total, err := wb.CountRows(f.name)
 		if err != nil {
 			total = 0 // progress without a total; reading will say what is wrong
 		}
-		if !send(piece{total: total}) {
+		totals[i] = total
+	}
+	if !send(piece{totals: totals}) {
+		return
+	}
+	for i, f := range sheets {
+		if !send(piece{total: totals[i]}) {
 			return
 		}
-		err = readSheet(wb, f.sheet, f.name, func(b batch) bool { return send(piece{rows: &b}) })
+		err := readSheet(wb, f.sheet, f.name, func(b batch) bool { return send(piece{rows: &b}) })
 		if !send(piece{end: true, err: err}) || err != nil {
 			return
 		}
@@ -299,6 +316,9 @@ func (r *run) importWorkbook(ctx context.Context, st Storage, path string) error
 		for range pieces { // let the reader see stop and end
 		}
 	}()
+	if err := r.countSheets(ctx, order, pieces); err != nil {
+		return err
+	}
 
 	for _, sh := range Sheets {
 		if err := ctx.Err(); err != nil {
@@ -320,6 +340,26 @@ func (r *run) importWorkbook(ctx context.Context, st Storage, path string) error
 		return nil // the deferred rollback undoes everything
 	}
 	return r.save(ctx, tx)
+}
+
+// countSheets takes the reader's first piece, the row count of every
+// sheet, and shows each on its step while it waits.
+func (r *run) countSheets(ctx context.Context, order []found, pieces <-chan piece) error {
+	var first piece
+	select {
+	case p, ok := <-pieces:
+		if !ok {
+			return ctx.Err()
+		}
+		first = p
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	for i, f := range order {
+		r.step(f.sheet.Step).Total = max(0, first.totals[i]-1) // the header row
+	}
+	r.publish()
+	return nil
 }
 
 // save merges every checked sheet, in step order, and commits them with

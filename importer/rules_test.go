@@ -1607,3 +1607,24 @@ func TestPostgres(t *testing.T) {
 	t.Run("text the database refuses", func(t *testing.T) { testTextTheDatabaseRefuses(t, openPostgres) })
 	t.Run("hostile workbooks stay small", func(t *testing.T) { testHostileWorkbooksStaySmall(t, openPostgres) })
 }
+
+// TestEverySheetIsCountedBeforeAnyIsRead: the first status that shows a
+// step running already knows how many rows every sheet has, so the page
+// can estimate the whole import from the start (issue 9: 4).
+func TestEverySheetIsCountedBeforeAnyIsRead(t *testing.T) {
+	d := openSQLite(t)
+	var first *importer.Status
+	importPath(t, t.Context(), d, base().write(t), func(st importer.Status) {
+		if first == nil && st.Step(importer.StepAreas).State == importer.StepRunning {
+			first = &st
+		}
+	})
+	if first == nil {
+		t.Fatal("no status showed the areas running")
+	}
+	for key, want := range baseRows {
+		if got := first.Step(key).Total; got != want {
+			t.Errorf("when the areas started, %s had a total of %d rows, want %d", key, got, want)
+		}
+	}
+}
