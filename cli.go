@@ -54,12 +54,13 @@ func importFile(ctx context.Context, args []string, getenv func(string) string, 
 	fs := flag.NewFlagSet("import", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	dsn := fs.String("db", orDefault(getenv("DATABASE_URL"), defaultDB), "SQLite file or postgres:// URL (env DATABASE_URL)")
+	problemsPath := fs.String("problems", "", "when the import fails, write its problems workbook to this .xlsx file instead of listing the problems")
 	files, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(files) != 1 {
-		fmt.Fprintln(stderr, "usage: roster import FILE.xlsx [--db PATH_OR_URL]")
+		fmt.Fprintln(stderr, "usage: roster import FILE.xlsx [--db PATH_OR_URL] [--problems FILE.xlsx]")
 		return errReported
 	}
 	path := files[0]
@@ -77,6 +78,15 @@ func importFile(ctx context.Context, args []string, getenv func(string) string, 
 	status := importer.NewStatus(rand.Text(), filepath.Base(path), time.Now())
 	status.UploadedBy = osUser(getenv)
 	res, err := importer.Import(ctx, st, path, status, p.report)
+	if *problemsPath != "" && len(res.Problems) > 0 {
+		if werr := writeProblems(*problemsPath, path, res.Problems); werr != nil {
+			fmt.Fprintf(stderr, "%s: %v\n", *problemsPath, werr)
+		} else {
+			fmt.Fprintf(stdout, "The problems are listed in %s, beside the sheets as they were uploaded.\n", *problemsPath)
+		}
+	} else {
+		p.problems(res)
+	}
 	p.summary(res)
 	if err != nil && !errors.Is(err, context.Canceled) {
 		fmt.Fprintln(stderr, "detail:", err)
@@ -85,6 +95,24 @@ func importFile(ctx context.Context, args []string, getenv func(string) string, 
 		return errReported
 	}
 	return nil
+}
+
+// writeProblems writes the problems workbook of an import of the
+// workbook at upload, as the server offers it, creating its directory.
+func writeProblems(path, upload string, problems []importer.Problem) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := workbooks.WriteProblems(f, upload, problems); err != nil {
+		f.Close()
+		os.Remove(path)
+		return err
+	}
+	return f.Close()
 }
 
 // progress prints an import's steps as they change: every change of
@@ -132,16 +160,26 @@ func (p *progress) report(st importer.Status) {
 	}
 }
 
+// problems prints every problem the import kept, one a line, named by
+// sheet, row and column.
+func (p *progress) problems(res importer.Result) {
+	for _, pr := range res.Problems {
+		at := pr.Sheet
+		if pr.Row > 0 {
+			at += fmt.Sprintf(" row %d", pr.Row)
+		}
+		if pr.Column != "" {
+			at += ", " + pr.Column
+		}
+		fmt.Fprintf(p.w, "%s: %s\n", at, pr.Message)
+	}
+	if more := res.Status.Problems - len(res.Problems); more > 0 {
+		fmt.Fprintf(p.w, "Roster lists the first %d problems; %d more were found.\n", len(res.Problems), more)
+	}
+}
+
 func (p *progress) summary(res importer.Result) {
 	st := res.Status
-	const shown = 20
-	for i, pr := range res.Problems {
-		if i == shown {
-			fmt.Fprintf(p.w, "… and %d more problems\n", st.Problems-shown)
-			break
-		}
-		fmt.Fprintf(p.w, "%s row %d, %s: %s\n", pr.Sheet, pr.Row, pr.Column, pr.Message)
-	}
 	for _, w := range st.Warnings {
 		fmt.Fprintln(p.w, "warning:", w)
 	}

@@ -17,10 +17,11 @@ type StepView struct {
 	Updated   int
 	Unchanged int
 	Problems  int
+	Removed   int
 	Written   bool   // whether created/updated/unchanged mean anything yet
-	Elapsed   string // e.g. "12 s"; empty before the step starts
-	Rate      string // e.g. "41,200 rows/s" while running
-	Left      string // e.g. "about 20 s left" while running
+	Busy      bool   // at work on something not measured row by row (checking, saving)
+	Activity  string // what a running step whose bar would mean nothing is doing
+	Elapsed   string // e.g. "12 seconds"; empty before the step starts
 }
 
 // SummaryView is the end of an import, or where it stands.
@@ -32,6 +33,8 @@ type SummaryView struct {
 	Problems  int
 	Final     bool
 	CanCancel bool
+	When      string // "Queued at …" before the start, "Started at …" after
+	Left      string // how long the whole import has left, in words; empty when not known
 	ReportURL string // the problems workbook; empty when there is none
 	Who       string // who confirmed, cancelled or undid it, in words
 }
@@ -53,8 +56,7 @@ type ImportView struct {
 	Problems  []ProblemView // the first ones
 	Total     int           // every problem
 	Ahead     int           // imports queued before this one
-	Started   string
-	By        string // who uploaded it
+	By        string        // who uploaded it
 	EventsURL string
 	Live      bool // connected to the event stream
 	Focus     bool // take the keyboard focus (swapped in after an upload)

@@ -65,11 +65,18 @@ func rule(mux *chi.Mux, r *http.Request) (need access.Role, route, known bool) {
 	if path == "" {
 		path = "/"
 	}
-	pattern := mux.Find(chi.NewRouteContext(), r.Method, path)
+	method := r.Method
+	pattern := mux.Find(chi.NewRouteContext(), method, path)
+	if pattern == "" && method == http.MethodHead {
+		// HEAD is answered by the GET route (middleware.GetHead), so it
+		// needs what GET needs.
+		method = http.MethodGet
+		pattern = mux.Find(chi.NewRouteContext(), method, path)
+	}
 	if pattern == "" {
 		return access.Viewer, false, true
 	}
-	if need, ok := rules[r.Method+" "+pattern]; ok {
+	if need, ok := rules[method+" "+pattern]; ok {
 		return need, true, true
 	}
 	need, ok := rules["* "+pattern]

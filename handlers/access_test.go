@@ -59,7 +59,7 @@ var roleRank = map[string]int{"": 0, "viewer": 1, "importer": 2, "admin": 3}
 func (a *app) send(t *testing.T, method, path string, header http.Header) (*http.Response, string) {
 	t.Helper()
 	var body io.Reader
-	if method != http.MethodGet {
+	if method != http.MethodGet && method != http.MethodHead {
 		body = strings.NewReader("")
 	}
 	req, err := http.NewRequest(method, a.URL+path, body)
@@ -116,36 +116,43 @@ func TestEveryRouteAnswersEachRoleAsTheContractSays(t *testing.T) {
 		}
 		seen++
 		path := strings.NewReplacer("{id}", id, "*", "app.css").Replace(pattern)
-		t.Run(strings.ReplaceAll(key, "/", "_"), func(t *testing.T) {
-			resp, _ := a.send(t, method, path, nil)
-			if want == "" {
-				if toSignIn(resp, path) || resp.StatusCode == http.StatusForbidden {
-					t.Errorf("nobody signed in: %s (to %q), want it open to anyone", resp.Status, resp.Header.Get("Location"))
+		// HEAD is answered by every GET route, so it must ask what GET asks.
+		methods := []string{method}
+		if method == http.MethodGet {
+			methods = append(methods, http.MethodHead)
+		}
+		for _, method := range methods {
+			t.Run(strings.ReplaceAll(method+" "+pattern, "/", "_"), func(t *testing.T) {
+				resp, _ := a.send(t, method, path, nil)
+				if want == "" {
+					if toSignIn(resp, path) || resp.StatusCode == http.StatusForbidden {
+						t.Errorf("nobody signed in: %s (to %q), want it open to anyone", resp.Status, resp.Header.Get("Location"))
+					}
+					return
 				}
-				return
-			}
-			if !toSignIn(resp, path) {
-				t.Errorf("nobody signed in, a browser: %s to %q, want 303 to /login?next=%s", resp.Status, resp.Header.Get("Location"), path)
-			}
-			for _, accept := range []string{"application/json", "text/event-stream"} {
-				if resp, _ := a.send(t, method, path, http.Header{"Accept": {accept}}); resp.StatusCode != http.StatusUnauthorized {
-					t.Errorf("nobody signed in, Accept %s: %s, want 401", accept, resp.Status)
+				if !toSignIn(resp, path) {
+					t.Errorf("nobody signed in, a browser: %s to %q, want 303 to /login?next=%s", resp.Status, resp.Header.Get("Location"), path)
 				}
-			}
-			for _, role := range []string{"viewer", "importer", "admin"} {
-				session := a.signIn(t, "a "+role, access.Role(role)).session // a new one each time: one route signs out
-				resp, body := a.send(t, method, path, cookie(session))
-				allowed := roleRank[role] >= roleRank[want]
-				switch {
-				case allowed && (resp.StatusCode == http.StatusForbidden || resp.StatusCode == http.StatusUnauthorized || toSignIn(resp, path)):
-					t.Errorf("%s: %s, want it allowed", role, resp.Status)
-				case !allowed && resp.StatusCode != http.StatusForbidden:
-					t.Errorf("%s: %s, want 403", role, resp.Status)
-				case !allowed && !strings.Contains(body, "needs the "+want+" role"):
-					t.Errorf("%s: the 403 page does not name the role needed (%s)", role, want)
+				for _, accept := range []string{"application/json", "text/event-stream"} {
+					if resp, _ := a.send(t, method, path, http.Header{"Accept": {accept}}); resp.StatusCode != http.StatusUnauthorized {
+						t.Errorf("nobody signed in, Accept %s: %s, want 401", accept, resp.Status)
+					}
 				}
-			}
-		})
+				for _, role := range []string{"viewer", "importer", "admin"} {
+					session := a.signIn(t, "a "+role, access.Role(role)).session // a new one each time: one route signs out
+					resp, body := a.send(t, method, path, cookie(session))
+					allowed := roleRank[role] >= roleRank[want]
+					switch {
+					case allowed && (resp.StatusCode == http.StatusForbidden || resp.StatusCode == http.StatusUnauthorized || toSignIn(resp, path)):
+						t.Errorf("%s: %s, want it allowed", role, resp.Status)
+					case !allowed && resp.StatusCode != http.StatusForbidden:
+						t.Errorf("%s: %s, want 403", role, resp.Status)
+					case !allowed && method != http.MethodHead && !strings.Contains(body, "needs the "+want+" role"):
+						t.Errorf("%s: the 403 page does not name the role needed (%s)", role, want)
+					}
+				}
+			})
+		}
 		return nil
 	})
 	if err != nil {

@@ -40,7 +40,9 @@ func NewLocal(st *store.Store, dir string, log *slog.Logger) (*Local, error) {
 func (q *Local) Run(ctx context.Context) error {
 	if err := q.interruptLeftovers(ctx); err != nil {
 		if ctx.Err() != nil {
-			return nil // stopped while starting: nothing to report
+			// Stopped while starting: a clean stop. The leftovers are
+			// still unfinished, and the next start marks them.
+			return nil
 		}
 		return err
 	}
