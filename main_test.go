@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"net/url"
 	osuser "os/user"
 	"path/filepath"
@@ -368,6 +369,105 @@ func TestHelpListsTheCommands(t *testing.T) {
 			if !regexp.MustCompile(`(?m)^  ` + cmd + ` +\S.*$`).MatchString(out.String()) {
 				t.Errorf("roster %s does not describe %s in a line:\n%s", args[0], cmd, out.String())
 			}
+		}
+	}
+}
+
+// TestNoPageShowsATokenMadeByTheCommand makes tokens with `user token`,
+// as the operator does, and reads every page their users see: the token
+// works, the account page lists it by its label to revoke it, and no page
+// shows it (contract 9: no token on a page). The account page makes none.
+func TestNoPageShowsATokenMadeByTheCommand(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "roster.db")
+	user := func(stdin string, args ...string) string {
+		t.Helper()
+		var out, errOut bytes.Buffer
+		if err := run(context.Background(), append(append([]string{"user"}, args...), "--db", db), env(nil), strings.NewReader(stdin), &out, &errOut); err != nil {
+			t.Fatalf("user %q: %v %s", args, err, errOut.String())
+		}
+		return strings.TrimSpace(out.String())
+	}
+	const password = "a long enough password"
+	user(password+"\n", "add", "boss", "--role", "admin")
+	user(password+"\n", "add", "ann", "--role", "viewer")
+	tokens := map[string]string{
+		"boss": user("", "token", "boss"),
+		"ann":  user("", "token", "ann", "--label", "nightly export"),
+	}
+	lines, stop := startServe(t, db)
+	defer stop()
+	base := "http://" + strings.Fields(strings.SplitN(lines[len(lines)-1], "http://", 2)[1])[0]
+
+	signedIn := func(name string) *http.Client {
+		t.Helper()
+		jar, _ := cookiejar.New(nil)
+		c := &http.Client{Jar: jar}
+		resp, err := c.PostForm(base+"/login", url.Values{"name": {name}, "password": {password}, "next": {"/account"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 || resp.Request.URL.Path != "/account" {
+			t.Fatalf("%s signs in: %s at %s", name, resp.Status, resp.Request.URL)
+		}
+		return c
+	}
+	get := func(c *http.Client, path string, header ...string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", base+path, nil)
+		if len(header) == 2 {
+			req.Header.Set(header[0], header[1])
+		}
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body)
+	}
+
+	for name, token := range tokens {
+		if !strings.HasPrefix(token, "roster_") {
+			t.Fatalf("user token %s printed %q", name, token)
+		}
+		if status, _ := get(http.DefaultClient, "/imports", "Authorization", "Bearer "+token); status != 200 {
+			t.Errorf("%s's token: %d, want it to work", name, status)
+		}
+	}
+	for _, name := range []string{"ann", "boss"} {
+		c := signedIn(name)
+		pages := []string{"/", "/imports", "/account", "/login"}
+		if name == "boss" {
+			pages = append(pages, "/users")
+		}
+		for _, path := range pages {
+			status, body := get(c, path)
+			if status != 200 {
+				t.Errorf("%s: GET %s: %d", name, path, status)
+			}
+			for _, token := range tokens {
+				if strings.Contains(body, token) || strings.Contains(body, strings.TrimPrefix(token, "roster_")) {
+					t.Errorf("%s: %s shows a token", name, path)
+				}
+			}
+		}
+		_, account := get(c, "/account")
+		if name == "ann" && (!strings.Contains(account, "nightly export") || !strings.Contains(account, `action="/account/tokens/revoke"`)) {
+			t.Errorf("ann's account page does not list her token by its label to revoke it:\n%s", account)
+		}
+		if strings.Contains(account, `action="/account/tokens"`) {
+			t.Errorf("%s's account page still has a form that makes tokens", name)
+		}
+		// No route makes one either.
+		resp, err := c.PostForm(base+"/account/tokens", url.Values{"label": {"sneaky"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusMethodNotAllowed && resp.StatusCode != http.StatusNotFound || strings.Contains(string(body), "roster_") {
+			t.Errorf("%s: POST /account/tokens: %s, want no such route", name, resp.Status)
 		}
 	}
 }

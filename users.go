@@ -22,7 +22,7 @@ import (
 func userCommand(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	usage := func() error {
 		fmt.Fprintln(stderr, "usage: roster user add NAME --role ROLE (the password is one line on standard input)\n"+
-			"       roster user list | user remove NAME | user token NAME   [--db PATH_OR_URL]")
+			"       roster user list | user remove NAME | user token NAME [--label LABEL]   [--db PATH_OR_URL]")
 		return errReported
 	}
 	if len(args) == 0 {
@@ -33,6 +33,7 @@ func userCommand(ctx context.Context, args []string, getenv func(string) string,
 	fs.SetOutput(stderr)
 	dsn := fs.String("db", orDefault(getenv("DATABASE_URL"), defaultDB), "SQLite file or postgres:// URL (env DATABASE_URL)")
 	roleName := fs.String("role", string(access.Viewer), "viewer, importer or admin (user add)")
+	label := fs.String("label", "made on the command line", "what the token is for, as the account page lists it (user token)")
 	names, err := parse(fs, args[1:])
 	if err != nil {
 		return err
@@ -90,7 +91,12 @@ func userCommand(ctx context.Context, args []string, getenv func(string) string,
 		if _, _, err := st.PasswordHash(ctx, names[0]); err != nil {
 			return report(err)
 		}
-		token, err := people.NewToken(ctx, names[0], "made on the command line")
+		if err := report(access.CheckName(*label)); err != nil {
+			return err
+		}
+		// Printed here only: the account page lists it by its label and
+		// can revoke it, but never shows it.
+		token, err := people.NewToken(ctx, names[0], *label)
 		if err != nil {
 			return err
 		}

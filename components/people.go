@@ -66,7 +66,6 @@ type TokenRow struct {
 type AccountView struct {
 	Name, Role string
 	Tokens     []TokenRow
-	NewToken   string // shown once, right after it is made
 	Notice     string
 	Error      string
 }

@@ -44,7 +44,6 @@ var rules = map[string]access.Role{
 	"POST /imports/{id}/cancel":       access.Importer,
 	"POST /imports/{id}/confirm":      access.Importer,
 	"POST /imports/{id}/undo":         access.Admin,
-	"POST /account/tokens":            access.Viewer,
 	"POST /account/tokens/revoke":     access.Viewer,
 	"GET /users":                      access.Admin,
 	"POST /users":                     access.Admin,

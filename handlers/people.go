@@ -312,8 +312,6 @@ func (s *Server) showAccount(w http.ResponseWriter, r *http.Request, status int,
 		s.fail(w, r, err)
 		return
 	}
-	// The page may hold a new token: no cache keeps it.
-	w.Header().Set("Cache-Control", "no-store")
 	s.render(w, r, status, components.AccountPage(v))
 }
 
@@ -324,27 +322,6 @@ func (s *Server) accountPage() http.HandlerFunc {
 			v.Notice = "The token was revoked: it no longer works."
 		}
 		s.showAccount(w, r, http.StatusOK, v)
-	}
-}
-
-func (s *Server) newToken() http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		if !s.readForm(w, r) {
-			return
-		}
-		u, _ := userOf(r)
-		label := r.PostForm.Get("label")
-		if err := access.CheckName(label); err != nil {
-			label = "API token"
-		}
-		token, err := s.people.NewToken(r.Context(), u.Name, label)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		s.log.Info("API token made", "user", u.Name, "label", label)
-		// Shown in this answer only: a reload does not show it again.
-		s.showAccount(w, r, http.StatusOK, components.AccountView{NewToken: token})
 	}
 }
 

@@ -94,17 +94,15 @@ func TestAScriptActsWithItsTokenWithoutTheCrossSiteCheckUntilRevoked(t *testing.
 	a := newApp(t, handlersConfig())
 	ivy := a.signIn(t, "ivy", access.Importer)
 
-	// A token made on the account page, shown once.
-	resp, body := postForm(t, ivy.client(), a.URL+"/account/tokens", url.Values{"label": {"nightly script"}})
-	doc, _ := goquery.NewDocumentFromReader(strings.NewReader(body))
-	token, _ := doc.Find("#new-token").Attr("value")
-	if resp.StatusCode != 200 || !strings.HasPrefix(token, "roster_") || resp.Header.Get("Cache-Control") != "no-store" {
-		t.Fatalf("make a token: %s, token %q, Cache-Control %q", resp.Status, token, resp.Header.Get("Cache-Control"))
+	// A token as `user token ivy --label "nightly script"` makes it.
+	token, err := a.people.NewToken(context.Background(), "ivy", "nightly script")
+	if err != nil {
+		t.Fatal(err)
 	}
 	script := (&user{name: "ivy", token: token}).script()
 
 	// No cookie, so no cross-site check: a script is no browser.
-	resp = a.uploadBy(t, script, "areas.xlsx", areasWorkbook(t, 1), http.Header{"Sec-Fetch-Site": {"cross-site"}})
+	resp := a.uploadBy(t, script, "areas.xlsx", areasWorkbook(t, 1), http.Header{"Sec-Fetch-Site": {"cross-site"}})
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("a script's upload: %s, want 303", resp.Status)
 	}
@@ -122,7 +120,7 @@ func TestAScriptActsWithItsTokenWithoutTheCrossSiteCheckUntilRevoked(t *testing.
 	}
 
 	// Listed without the token itself; revoked, it no longer works.
-	doc = getDocAs(t, ivy.client(), a.URL+"/account")
+	doc := getDocAs(t, ivy.client(), a.URL+"/account")
 	if strings.Contains(doc.Text(), token) || !strings.Contains(doc.Find("table.tokens").Text(), "nightly script") {
 		t.Fatal("the account page lists the token by its label only")
 	}
@@ -136,7 +134,7 @@ func TestAScriptActsWithItsTokenWithoutTheCrossSiteCheckUntilRevoked(t *testing.
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("revoke: %s", resp.Status)
 	}
-	resp, err := script.Get(a.URL + "/imports")
+	resp, err = script.Get(a.URL + "/imports")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -334,11 +332,9 @@ func TestNoPasswordTokenOrSessionIdIsEverLogged(t *testing.T) {
 	postForm(t, a.anonymous(), a.URL+"/login", url.Values{"name": {"ann"}, "password": {"a wrong password here"}})
 	postForm(t, a.client(), a.URL+"/users", url.Values{"name": {"bo"}, "role": {"viewer"}, "password": {"bo's secret password"}})
 	postForm(t, a.client(), a.URL+"/users/password", url.Values{"name": {"bo"}, "password": {"bo's newer password"}})
-	resp, body := postForm(t, ann.client(), a.URL+"/account/tokens", url.Values{"label": {"script"}})
-	doc, _ := goquery.NewDocumentFromReader(strings.NewReader(body))
-	token, _ := doc.Find("#new-token").Attr("value")
-	if resp.StatusCode != 200 || token == "" {
-		t.Fatalf("make a token: %s", resp.Status)
+	token, err := a.people.NewToken(context.Background(), "ann", "script") // as `user token` makes it
+	if err != nil {
+		t.Fatal(err)
 	}
 	(&user{token: token}).script().Get(a.URL + "/imports")
 	ann.script().Get(a.URL + "/imports")
@@ -353,7 +349,7 @@ func TestNoPasswordTokenOrSessionIdIsEverLogged(t *testing.T) {
 		}
 	}
 	for _, want := range []string{`msg="signed in" user=ann`, `msg="failed sign-in" user=ann`, `msg="user changed" by=tester user=bo change=added`,
-		`msg="API token made" user=ann`, `user=ann via=token`, `msg="signed out" user=ann`} {
+		`user=ann via=token`, `msg="signed out" user=ann`} {
 		if !strings.Contains(logs, want) {
 			t.Errorf("the log lacks %s", want)
 		}

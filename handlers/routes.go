@@ -50,7 +50,6 @@ func (s *Server) routes() http.Handler {
 	r.Post("/users/password", s.setPassword())
 	r.Post("/users/remove", s.removeUser())
 	r.Get("/account", s.accountPage())
-	r.Post("/account/tokens", s.newToken())
 	r.Post("/account/tokens/revoke", s.revokeToken())
 
 	return router{Mux: r, guarded: s.crossOriginProtection(r)}
