@@ -72,6 +72,10 @@ type HistoryRow struct {
 // UploadView is the upload page.
 type UploadView struct {
 	Error string // what was wrong with the last upload
+
+	// The options' checkboxes: ticked on a new form, as sent on a refused one.
+	Review        bool
+	RemoveMissing bool
 }
 
 // ErrorView is a page for a request that went wrong.

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -23,7 +24,8 @@ const firstProblems = 20
 
 func (s *Server) uploadPage() http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		s.render(w, r, http.StatusOK, components.UploadPage(components.UploadView{}))
+		// Reviewing is the safe choice, so it is the default.
+		s.render(w, r, http.StatusOK, components.UploadPage(components.UploadView{Review: true}))
 	}
 }
 
@@ -44,14 +46,14 @@ func (s *Server) createImport() http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		// The form's other bytes are few; the limit is the workbook's.
 		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxUpload+64<<10)
-		id, err := s.receiveUpload(r)
+		id, opts, err := s.receiveUpload(r)
 		if err != nil && r.Context().Err() != nil {
 			// The client went away mid-upload: its doing, not the server's.
 			s.log.Info("upload abandoned by the client", "err", err)
 			err = errNotWhole
 		}
 		if err != nil {
-			s.refuseUpload(w, r, err)
+			s.refuseUpload(w, r, opts, err)
 			return
 		}
 		page := "/imports/" + id
@@ -91,33 +93,93 @@ var (
 func sizeText(n int64) string { return strings.Replace(humanize.IBytes(uint64(n)), ".0 ", " ", 1) }
 
 // receiveUpload streams the file field of a multipart form to a temporary
-// file, never holding the workbook in memory, and queues its import.
-func (s *Server) receiveUpload(r *http.Request) (id string, err error) {
+// file, never holding the workbook in memory, and queues its import with
+// the options of the form's other fields, which may come before or after
+// the file. It returns the options it read, so a refused form keeps them.
+func (s *Server) receiveUpload(r *http.Request) (id string, opts uploadOptions, err error) {
 	mr, err := r.MultipartReader()
 	if err != nil {
-		return "", errNoFile
+		return "", opts, errNoFile
 	}
+	var name, path string
+	defer func() {
+		if path != "" { // saved, but the form was refused after it
+			os.Remove(path)
+		}
+	}()
+	// A refused file does not end the reading: the fields after it say
+	// how the form is shown again.
+	var fileErr error
 	for {
 		part, err := mr.NextPart()
-		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-			return "", errUploadSize(s.cfg.MaxUpload)
-		}
 		if err == io.EOF {
-			return "", errNoFile
+			break
 		}
 		if err != nil {
-			return "", errNotWhole
+			return "", opts, cmp.Or(fileErr, s.bodyFailure(err))
 		}
-		if part.FormName() != "file" {
-			part.Close()
-			continue
+		switch field := part.FormName(); {
+		case field == "file" && path == "" && fileErr == nil:
+			name, path, fileErr = s.saveUpload(part)
+		case field == "review" || field == "remove_missing":
+			on, err := checked(part)
+			if err != nil {
+				return "", opts, cmp.Or(fileErr, s.bodyFailure(err))
+			}
+			opts.set(field, on)
+		default:
+			part.Close() // any other field, or a second file: not ours
 		}
-		name, path, err := s.saveUpload(part)
-		if err != nil {
-			return "", err
-		}
-		return s.imports.Submit(r.Context(), importer.Request{FileName: name, Path: path})
 	}
+	if fileErr != nil {
+		return "", opts, fileErr
+	}
+	if path == "" {
+		return "", opts, errNoFile
+	}
+	req := importer.Request{FileName: name, Path: path, Review: opts.Review, RemoveMissing: opts.RemoveMissing}
+	path = "" // the queue takes the file over
+	id, err = s.imports.Submit(r.Context(), req)
+	return id, opts, err
+}
+
+// uploadOptions are the upload form's checkboxes. A request without them
+// (a script) imports directly, removing nothing.
+type uploadOptions struct {
+	Review, RemoveMissing bool
+}
+
+func (o *uploadOptions) set(field string, on bool) {
+	if field == "review" {
+		o.Review = on
+	} else {
+		o.RemoveMissing = on
+	}
+}
+
+// checked reads a checkbox field: "1" as the form sends it, or what a
+// checkbox without a value sends ("on"), or "true" from a script.
+func checked(part *multipart.Part) (bool, error) {
+	defer part.Close()
+	// A field's value is a few bytes; more is not a checkbox.
+	value, err := io.ReadAll(io.LimitReader(part, 64))
+	if err != nil {
+		return false, err
+	}
+	switch strings.ToLower(strings.TrimSpace(string(value))) {
+	case "1", "on", "true", "yes":
+		return true, nil
+	}
+	return false, nil
+}
+
+// bodyFailure is what the user is told when the request's body could not
+// be read: too large, or cut off.
+func (s *Server) bodyFailure(err error) error {
+	if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+		return errUploadSize(s.cfg.MaxUpload)
+	}
+	return errNotWhole
 }
 
 func (s *Server) saveUpload(part *multipart.Part) (name, path string, err error) {
@@ -137,13 +199,10 @@ func (s *Server) saveUpload(part *multipart.Part) (name, path string, err error)
 	}
 	if err != nil {
 		os.Remove(f.Name())
-		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-			return "", "", errUploadSize(s.cfg.MaxUpload)
-		}
 		if full := importer.DiskFull(err); full != err {
 			return "", "", full
 		}
-		return "", "", errNotWhole
+		return "", "", s.bodyFailure(err)
 	}
 	if n == 0 {
 		os.Remove(f.Name())
@@ -153,9 +212,9 @@ func (s *Server) saveUpload(part *multipart.Part) (name, path string, err error)
 }
 
 // refuseUpload shows the form again with what was wrong.
-func (s *Server) refuseUpload(w http.ResponseWriter, r *http.Request, err error) {
+func (s *Server) refuseUpload(w http.ResponseWriter, r *http.Request, opts uploadOptions, err error) {
 	status, message := s.answer(r, err)
-	v := components.UploadView{Error: message}
+	v := components.UploadView{Error: message, Review: opts.Review, RemoveMissing: opts.RemoveMissing}
 	if isHTMX(r) {
 		s.render(w, r, status, components.UploadForm(v))
 		return
