@@ -2,6 +2,7 @@ package workbooks
 
 import (
 	"context"
+	"errors"
 	"io"
 
 	"roster/importer/store"
@@ -48,4 +49,10 @@ func (d *Downloads) Problems(ctx context.Context, id string, w io.Writer) error 
 		return err
 	}
 	return WriteProblems(w, path, problems)
+}
+
+// Changes writes every change an import made (or, for a review, would
+// make): one sheet per step with changes.
+func (d *Downloads) Changes(ctx context.Context, id string, w io.Writer) error {
+	return errors.New("not built yet")
 }
