@@ -39,7 +39,7 @@ func UploadOptions(v UploadView) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "> <label for=\"review\">Review the changes before saving</label><p class=\"hint\" id=\"review-hint\">Roster checks the workbook and lists what it would create, update and remove; nothing is saved until you press Save.</p></div><div class=\"option\"><input type=\"checkbox\" id=\"remove_missing\" name=\"remove_missing\" value=\"1\" aria-describedby=\"remove-missing-hint\"")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "> <label for=\"review\">Review the changes before saving</label><p class=\"hint\" id=\"review-hint\">Roster checks the workbook and lists what it would create, update and remove; nothing is saved until you choose to save them.</p></div><div class=\"option\"><input type=\"checkbox\" id=\"remove_missing\" name=\"remove_missing\" value=\"1\" aria-describedby=\"remove-missing-hint\"")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -16,8 +16,10 @@ type StepView struct {
 	Created   int
 	Updated   int
 	Unchanged int
+	Removed   int
 	Problems  int
 	Written   bool   // whether created/updated/unchanged mean anything yet
+	Review    bool   // the counts are what saving would do
 	Elapsed   string // e.g. "12 s"; empty before the step starts
 	Rate      string // e.g. "41,200 rows/s" while running
 	Left      string // e.g. "about 20 s left" while running
@@ -57,6 +59,7 @@ type ImportView struct {
 	Live      bool // connected to the event stream
 	Focus     bool // take the keyboard focus (swapped in after an upload)
 	CancelURL string
+	Changes   ChangesView // section 8: links, Save or Undo, the change lists
 
 	// MoreWarnings is how many warnings there are besides Warnings, the
 	// first ones, which alone are kept.
@@ -67,6 +70,8 @@ type ImportView struct {
 type HistoryRow struct {
 	ID, FileName, State, Label, Started, Duration string
 	Rows, Created, Updated, Unchanged, Problems   int
+	Removed                                       int
+	Links                                         []ImportLink // undone by, undo of, review of, saved by
 }
 
 // UploadView is the upload page.

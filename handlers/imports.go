@@ -56,25 +56,30 @@ func (s *Server) createImport() http.HandlerFunc {
 			s.refuseUpload(w, r, opts, err)
 			return
 		}
-		page := "/imports/" + id
-		if !isHTMX(r) {
-			http.Redirect(w, r, page, http.StatusSeeOther)
-			return
-		}
-		st, err := s.imports.Status(r.Context(), id)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		// Connected to the stream even if the import has already ended (a
-		// small workbook may): the stream then sends the end at once, with
-		// its problems.
-		v := importView(st, nil, 0, s.now())
-		v.Live = true
-		v.Focus = true // the form that had it is gone
-		w.Header().Set("HX-Push-Url", page)
-		s.render(w, r, http.StatusOK, components.ImportPanelSwap(v))
+		s.showStarted(w, r, id)
 	}
+}
+
+// showStarted answers a request that started an import (an upload, a
+// confirm, an undo): 303 to its page, or for htmx its panel, connected to
+// its stream even if it has ended already (a small one may have): the
+// stream then sends the end at once.
+func (s *Server) showStarted(w http.ResponseWriter, r *http.Request, id string) {
+	page := "/imports/" + id
+	if !isHTMX(r) {
+		http.Redirect(w, r, page, http.StatusSeeOther)
+		return
+	}
+	st, err := s.imports.Status(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v := importView(st, nil, 0, components.ChangesView{}, s.now())
+	v.Live = true
+	v.Focus = true // the form that had it is gone
+	w.Header().Set("HX-Push-Url", page)
+	s.render(w, r, http.StatusOK, components.ImportPanelSwap(v))
 }
 
 var (
@@ -234,12 +239,12 @@ func (s *Server) showImport() http.HandlerFunc {
 			s.writeJSON(w, r, statusJSON(st))
 			return
 		}
-		problems, total, err := s.imports.Problems(r.Context(), id, firstProblems)
+		v, err := s.pageView(r.Context(), st)
 		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
-		s.render(w, r, http.StatusOK, components.ImportPage(importView(st, problems, total, s.now())))
+		s.render(w, r, http.StatusOK, components.ImportPage(v))
 	}
 }
 
@@ -256,6 +261,7 @@ type jsonStep struct {
 	Created   int    `json:"created"`
 	Updated   int    `json:"updated"`
 	Unchanged int    `json:"unchanged"`
+	Removed   int    `json:"removed"`
 	Problems  int    `json:"problems"`
 }
 
@@ -271,6 +277,14 @@ type jsonStatus struct {
 
 	// WarningCount counts every warning, listed in Warnings or not.
 	WarningCount int `json:"warning_count"`
+
+	// Section 8: how the upload is treated, and the imports it is tied to.
+	Review        bool   `json:"review"`
+	RemoveMissing bool   `json:"remove_missing"`
+	Confirms      string `json:"confirms,omitempty"`
+	ConfirmedIn   string `json:"confirmed_in,omitempty"`
+	Undoes        string `json:"undoes,omitempty"`
+	UndoneIn      string `json:"undone_in,omitempty"`
 }
 
 func statusJSON(st importer.Status) jsonStatus {
@@ -278,11 +292,13 @@ func statusJSON(st importer.Status) jsonStatus {
 		ID: st.ID, State: string(st.State), FileName: st.FileName, Problems: st.Problems,
 		Ahead: st.Ahead, Error: st.Error, Warnings: append([]string{}, st.Warnings...),
 		WarningCount: warningCount(st),
+		Review:       st.Review, RemoveMissing: st.RemoveMissing,
+		Confirms: st.Confirms, ConfirmedIn: st.ConfirmedIn, Undoes: st.Undoes, UndoneIn: st.UndoneIn,
 	}
 	for _, s := range st.Steps {
 		out.Steps = append(out.Steps, jsonStep{
 			Key: string(s.Key), State: string(s.State), Rows: s.Rows, Total: s.Total,
-			Created: s.Created, Updated: s.Updated, Unchanged: s.Unchanged, Problems: s.Problems,
+			Created: s.Created, Updated: s.Updated, Unchanged: s.Unchanged, Removed: s.Removed, Problems: s.Problems,
 		})
 	}
 	return out
@@ -305,9 +321,13 @@ func (s *Server) history() http.HandlerFunc {
 			s.fail(w, r, err)
 			return
 		}
+		names := make(map[string]string, len(list))
+		for _, st := range list {
+			names[st.ID] = st.FileName
+		}
 		rows := make([]components.HistoryRow, len(list))
 		for i, st := range list {
-			rows[i] = historyRow(st)
+			rows[i] = historyRow(st, names)
 		}
 		s.render(w, r, http.StatusOK, components.HistoryPage(rows))
 	}

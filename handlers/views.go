@@ -34,6 +34,7 @@ var stateLabels = map[importer.State]string{
 	importer.Failed:      "Failed",
 	importer.Cancelled:   "Cancelled",
 	importer.Interrupted: "Interrupted",
+	importer.Reviewed:    "Checked, not saved",
 }
 
 // stepView is what the stepper shows of one step at the moment now.
@@ -49,8 +50,10 @@ func stepView(st importer.Status, s importer.Step, now time.Time) components.Ste
 		Created:   s.Created,
 		Updated:   s.Updated,
 		Unchanged: s.Unchanged,
+		Removed:   s.Removed,
 		Problems:  s.Problems,
 		Written:   s.State == importer.StepDone && st.State != importer.Failed && st.Problems == 0,
+		Review:    st.Review,
 	}
 	if label, ok := phaseLabels[s.Phase]; ok && s.State == importer.StepRunning {
 		v.Label = label
@@ -117,13 +120,9 @@ func summaryView(st importer.Status) components.SummaryView {
 		v.Title = "Importing"
 		v.Message = "Nothing is saved until every sheet has been checked."
 	case importer.Succeeded:
-		var c, u, n int
-		for _, s := range st.Steps {
-			c, u, n = c+s.Created, u+s.Updated, n+s.Unchanged
-		}
-		v.Title = "Import complete"
-		v.Message = fmt.Sprintf("Everything was saved: %s created, %s updated, %s unchanged.",
-			humanize.Comma(int64(c)), humanize.Comma(int64(u)), humanize.Comma(int64(n)))
+		v.Title, v.Message = succeededSummary(st)
+	case importer.Reviewed:
+		v.Title, v.Message = reviewedSummary(st)
 	case importer.Failed:
 		v.Title = "Nothing was saved"
 	case importer.Cancelled:
@@ -137,7 +136,7 @@ func summaryView(st importer.Status) components.SummaryView {
 	return v
 }
 
-func importView(st importer.Status, problems []importer.Problem, total int, now time.Time) components.ImportView {
+func importView(st importer.Status, problems []importer.Problem, total int, ch components.ChangesView, now time.Time) components.ImportView {
 	v := components.ImportView{
 		ID:        st.ID,
 		FileName:  st.FileName,
@@ -150,6 +149,7 @@ func importView(st importer.Status, problems []importer.Problem, total int, now 
 		EventsURL: "/imports/" + st.ID + "/events",
 		Live:      !st.State.Final(),
 		CancelURL: "/imports/" + st.ID + "/cancel",
+		Changes:   ch,
 	}
 	v.MoreWarnings = warningCount(st) - len(st.Warnings)
 	for _, s := range st.Steps {
@@ -167,7 +167,7 @@ func importView(st importer.Status, problems []importer.Problem, total int, now 
 // status saved before warnings were counted, those it kept (all).
 func warningCount(st importer.Status) int { return max(st.WarningCount, len(st.Warnings)) }
 
-func historyRow(st importer.Status) components.HistoryRow {
+func historyRow(st importer.Status, names map[string]string) components.HistoryRow {
 	r := components.HistoryRow{
 		ID: st.ID, FileName: st.FileName, State: string(st.State), Label: stateLabels[st.State],
 		Started:  st.Created.Local().Format("2 Jan 2006 15:04"),
@@ -181,6 +181,8 @@ func historyRow(st importer.Status) components.HistoryRow {
 		r.Created += s.Created
 		r.Updated += s.Updated
 		r.Unchanged += s.Unchanged
+		r.Removed += s.Removed
 	}
+	r.Links = historyLinks(st, names)
 	return r
 }
