@@ -75,7 +75,11 @@ func (s *Server) showStarted(w http.ResponseWriter, r *http.Request, id string) 
 		s.fail(w, r, err)
 		return
 	}
-	v := importView(st, nil, 0, components.ChangesView{}, s.now())
+	v, err := s.pageView(r.Context(), st)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	v.Live = true
 	v.Focus = true // the form that had it is gone
 	w.Header().Set("HX-Push-Url", page)
