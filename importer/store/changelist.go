@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 
 	"roster/importer"
@@ -105,12 +104,12 @@ func (s *Store) eachChange(ctx context.Context, id string, sh *importer.Sheet, k
 }
 
 // ConfirmReview records, in one transaction, that a review is confirmed
-// by the import confirm (which it queues), as long as nobody confirmed
-// it first: the review's record must still be as read (review). When
-// moveUpload, the review's upload kept in the database becomes the
-// confirm's; gone is true when there was none left to move.
-func (s *Store) ConfirmReview(ctx context.Context, review, confirmed, confirm importer.Status, moveUpload bool) (ok, gone bool, err error) {
-	after, err := json.Marshal(confirmed)
+// by the import confirm, which it queues, as long as nobody confirmed it
+// first (ok is false then): confirmed is the review's status with the
+// link. When moveUpload, the review's upload kept in the database becomes
+// the confirm's; gone is true when there was none left to move.
+func (s *Store) ConfirmReview(ctx context.Context, confirmed, confirm importer.Status, moveUpload bool) (ok, gone bool, err error) {
+	body, err := json.Marshal(confirmed)
 	if err != nil {
 		return false, false, err
 	}
@@ -119,22 +118,9 @@ func (s *Store) ConfirmReview(ctx context.Context, review, confirmed, confirm im
 		return false, false, err
 	}
 	defer tx.Rollback()
-	var body string
-	err = tx.QueryRowContext(ctx, s.rebind(`SELECT status FROM imports WHERE id = ? AND state = 'reviewed'`), review.ID).Scan(&body)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, false, nil
-	}
-	if err != nil {
-		return false, false, err
-	}
-	var current importer.Status
-	if err := json.Unmarshal([]byte(body), &current); err != nil {
-		return false, false, err
-	}
-	if current.ConfirmedIn != "" {
-		return false, false, nil
-	}
-	res, err := tx.ExecContext(ctx, s.rebind(`UPDATE imports SET status = ? WHERE id = ? AND status = ?`), string(after), review.ID, body)
+	// A write first, so that SQLite takes its write lock before reading.
+	res, err := tx.ExecContext(ctx, s.rebind(`UPDATE imports SET confirmed_in = ?, status = ?
+		WHERE id = ? AND state = 'reviewed' AND confirmed_in IS NULL`), confirm.ID, string(body), confirmed.ID)
 	if err != nil {
 		return false, false, full(err)
 	}
@@ -142,7 +128,7 @@ func (s *Store) ConfirmReview(ctx context.Context, review, confirmed, confirm im
 		return false, false, nil
 	}
 	if moveUpload {
-		res, err := tx.ExecContext(ctx, s.rebind(`UPDATE import_uploads SET import_id = ? WHERE import_id = ?`), confirm.ID, review.ID)
+		res, err := tx.ExecContext(ctx, s.rebind(`UPDATE import_uploads SET import_id = ? WHERE import_id = ?`), confirm.ID, confirmed.ID)
 		if err != nil {
 			return false, false, full(err)
 		}

@@ -21,3 +21,7 @@ CREATE TABLE import_changes (
     new_1 TEXT, new_2 TEXT, new_3 TEXT, new_4 TEXT, new_5 TEXT, new_6 TEXT, new_7 TEXT,
     PRIMARY KEY (import_id, step_no, kind, key_1, key_2, key_3)
 ) WITHOUT ROWID;
+
+-- The import that confirmed a review (also in its status): a column, so
+-- that a review is confirmed at most once by a conditional update.
+ALTER TABLE imports ADD COLUMN confirmed_in TEXT;
