@@ -76,13 +76,17 @@ func (s *Store) CopyUpload(ctx context.Context, id string, w io.Writer) error {
 }
 
 // DeleteStaleUploads forgets the uploads nothing needs any more: those
-// of imports that ended other than failed, of failed imports created
-// before keptSince, and of imports the database does not know.
-func (s *Store) DeleteStaleUploads(ctx context.Context, keptSince time.Time) (int64, error) {
+// of imports that ended other than failed or reviewed, of failed imports
+// created before keptSince, of reviews created before reviewsSince (a
+// confirmed review's upload became its confirm's), and of imports the
+// database does not know.
+func (s *Store) DeleteStaleUploads(ctx context.Context, keptSince, reviewsSince time.Time) (int64, error) {
 	res, err := s.db.ExecContext(ctx, s.rebind(`
 		DELETE FROM import_uploads AS u WHERE NOT EXISTS (
 			SELECT 1 FROM imports i WHERE i.id = u.import_id
-			AND (i.state IN ('queued', 'running') OR (i.state = 'failed' AND i.created_at >= ?)))`), stamp(keptSince))
+			AND (i.state IN ('queued', 'running')
+				OR (i.state = 'failed' AND i.created_at >= ?)
+				OR (i.state = 'reviewed' AND i.created_at >= ?)))`), stamp(keptSince), stamp(reviewsSince))
 	if err != nil {
 		return 0, fmt.Errorf("delete stale uploads: %w", err)
 	}

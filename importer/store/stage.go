@@ -184,6 +184,11 @@ func (t *Tx) Commit(ctx context.Context, outcome importer.Status) error {
 	if !ok {
 		return importer.ErrEnded
 	}
+	if outcome.Undoes != "" && outcome.State == importer.Succeeded {
+		if err := t.markUndone(ctx, outcome); err != nil {
+			return err
+		}
+	}
 	if t.postgres {
 		t.done = true
 		for _, stmt := range t.inserts {
@@ -339,20 +344,29 @@ func (t *Tx) Taken(ctx context.Context, sh *importer.Sheet, field string) ([]imp
 }
 
 // Dangling finds the staged rows whose field is neither a key staged in
-// the target table nor a key already in the database.
-func (t *Tx) Dangling(ctx context.Context, sh *importer.Sheet, ref importer.Ref) ([]importer.Dangling, error) {
+// the target table nor a key already in the database. When removing (the
+// target's sheet was uploaded and is the whole truth for its table), a
+// saved key the target's sheet lacks is removed, so it counts as missing;
+// the finding says so (Removed).
+func (t *Tx) Dangling(ctx context.Context, sh *importer.Sheet, ref importer.Ref, removing bool) ([]importer.Dangling, error) {
 	tb, target, field := tableOf(sh), tableOf(importer.SheetFor(ref.To)), ref.Field
 	key := target.Key[0]
+	saved := fmt.Sprintf("NOT EXISTS (SELECT 1 FROM %s d WHERE d.%s = v.%s)", target.Name, key, field)
+	if removing {
+		saved = "1 = 1"
+	}
 	// Each distinct value is looked up once (700,000 schedules name only
 	// 100,000 employees); only then are the rows that use a missing one
 	// listed.
 	q := fmt.Sprintf(`
-		SELECT s.row_no, substr(s.%[1]s, 1, 201) FROM %[2]s s
+		SELECT s.row_no, substr(s.%[1]s, 1, 201),
+			CASE WHEN EXISTS (SELECT 1 FROM %[5]s d WHERE d.%[4]s = s.%[1]s) THEN 1 ELSE 0 END
+		FROM %[2]s s
 		WHERE s.%[1]s IN (
 			SELECT v.%[1]s FROM (SELECT DISTINCT %[1]s FROM %[2]s WHERE %[1]s IS NOT NULL) v
 			WHERE NOT EXISTS (SELECT 1 FROM %[3]s r WHERE r.%[4]s = v.%[1]s)
-			  AND NOT EXISTS (SELECT 1 FROM %[5]s d WHERE d.%[4]s = v.%[1]s))
-		ORDER BY s.row_no`, field, tb.stage(), target.stage(), key, target.Name)
+			  AND %[6]s)
+		ORDER BY s.row_no`, field, tb.stage(), target.stage(), key, target.Name, saved)
 	rows, err := t.q.QueryContext(ctx, q)
 	if err != nil {
 		return nil, fmt.Errorf("check %s.%s: %w", tb.Name, field, err)
@@ -361,22 +375,40 @@ func (t *Tx) Dangling(ctx context.Context, sh *importer.Sheet, ref importer.Ref)
 	var out []importer.Dangling
 	for rows.Next() {
 		var r importer.Dangling
-		if err := rows.Scan(&r.Row, &r.Value); err != nil {
+		var removed int
+		if err := rows.Scan(&r.Row, &r.Value, &removed); err != nil {
 			return nil, err
 		}
+		r.Removed = removed == 1
 		out = append(out, r)
 	}
 	return out, rows.Err()
 }
 
-// Merge writes the staged rows into the table: new keys are inserted,
-// rows whose values differ are updated, identical rows are not touched.
-// It returns how many rows were created and updated.
-func (t *Tx) Merge(ctx context.Context, sh *importer.Sheet) (created, updated int, err error) {
+// Merge writes the staged rows into the table: when removing, the saved
+// rows whose key the sheet lacks are deleted first (freeing their unique
+// values); then new keys are inserted, rows whose values differ are
+// updated, identical rows are not touched. It returns how many rows were
+// created, updated and removed.
+func (t *Tx) Merge(ctx context.Context, sh *importer.Sheet, removing bool) (importer.Counts, error) {
 	tb := tableOf(sh)
 	if err := t.beginMerge(ctx); err != nil {
-		return 0, 0, err
+		return importer.Counts{}, err
 	}
+	var c importer.Counts
+	if removing {
+		var err error
+		if c.Removed, err = t.remove(ctx, layoutOf(sh)); err != nil {
+			return c, err
+		}
+	}
+	var err error
+	c.Created, c.Updated, err = t.merge(ctx, tb)
+	return c, err
+}
+
+// merge inserts the staged rows with new keys and updates the changed ones.
+func (t *Tx) merge(ctx context.Context, tb table) (created, updated int, err error) {
 	var keyMatch, differs, sets []string
 	for _, k := range tb.Key {
 		keyMatch = append(keyMatch, fmt.Sprintf("%s.%s = s.%s", tb.Name, k, k))

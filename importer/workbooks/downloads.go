@@ -2,9 +2,9 @@ package workbooks
 
 import (
 	"context"
-	"errors"
 	"io"
 
+	"roster/importer"
 	"roster/importer/store"
 )
 
@@ -52,7 +52,14 @@ func (d *Downloads) Problems(ctx context.Context, id string, w io.Writer) error 
 }
 
 // Changes writes every change an import made (or, for a review, would
-// make): one sheet per step with changes.
+// make), streamed from the database: see WriteChanges.
 func (d *Downloads) Changes(ctx context.Context, id string, w io.Writer) error {
-	return errors.New("not built yet")
+	st, err := d.store.Status(ctx, id)
+	if err != nil {
+		return err
+	}
+	if st.State != importer.Succeeded && st.State != importer.Reviewed {
+		return importer.Errorf(importer.CodeNotFound, nil, "This import has no changes to list: only a saved import or a finished review has.")
+	}
+	return WriteChanges(ctx, d.store, id, w)
 }
