@@ -150,6 +150,10 @@ func TestBrowserReviewThenSaveAndSaveTwice(t *testing.T) {
 				t.Fatalf("%d areas after the review, want the 2 of before", got)
 			}
 
+			if js {
+				screenshot(t, b.ctx, "review.png")
+			}
+
 			// A second tab shows the same review, Save button and all.
 			other := openTab(t, js)
 			other.open(t, review)
@@ -292,6 +296,12 @@ func TestBrowserChangePagesFitAPhoneScreen(t *testing.T) {
 		if width > 375 {
 			t.Errorf("%s is %d px wide on a 375 px screen: it scrolls sideways", path, width)
 		}
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(a.URL+review), chromedp.WaitReady(chromedp.CSS("footer.site"))); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(a.URL+"/imports"), chromedp.WaitReady(chromedp.CSS("footer.site"))); err != nil {
+		t.Fatal(err)
 	}
 	if n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("table.history .history-link a").length`)); err != nil || n != 2 {
 		t.Errorf("the history shows %d links between imports (%v), want 2 (the review and what saved it)", n, err)

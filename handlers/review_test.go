@@ -126,6 +126,12 @@ func ended(t *testing.T, a *app, page string) string {
 			t.Errorf("the stream of %s began with %s at %d, want %s", page, events[i].name, i, k)
 		}
 	}
+	// Section 5 holds for reviews, confirms and undos as for any import.
+	for _, e := range events {
+		if e.id == "" || (e.name != "done" && !slices.Contains(stepKeys(), e.name)) {
+			t.Errorf("the stream of %s sent an event %q with id %q", page, e.name, e.id)
+		}
+	}
 	doc, err := goquery.NewDocumentFromReader(strings.NewReader(events[len(events)-1].data))
 	if err != nil {
 		t.Fatal(err)
@@ -528,6 +534,42 @@ func TestUndoPutsBackTheLatestImportAndLinksBothWays(t *testing.T) {
 	// Undone once is undone: again is refused.
 	if resp := post(t, a, second+"/undo", nil); resp.StatusCode != http.StatusConflict {
 		t.Errorf("undo again: %s, want 409", resp.Status)
+	}
+
+	// The undo is now the latest change, and can itself be undone.
+	resp = post(t, a, undo+"/undo", nil)
+	redo := resp.Header.Get("Location")
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("undo of the undo: %s", resp.Status)
+	}
+	if got := ended(t, a, redo); got != "succeeded" {
+		t.Fatalf("the undo of the undo ended %s", got)
+	}
+	if got, want := areaNames(t, a.dbPath), map[string]string{"A1": "Area 1", "A2": "Renamed"}; !mapsEqual(got, want) {
+		t.Errorf("after undoing the undo the areas are %v, want %v", got, want)
+	}
+}
+
+func TestSavingAReviewAfterTheDataChangedFailsAndSaysSo(t *testing.T) {
+	a := newApp(t, handlersConfig())
+	review := reviewUpload(t, a, "review.xlsx", areasBook(t, []any{"A1", "From the review"}), false)
+	if got := ended(t, a, review); got != "reviewed" {
+		t.Fatalf("the review ended %s", got)
+	}
+	other := a.upload(t, "other.xlsx", areasBook(t, []any{"A1", "From another import"}), nil).Header.Get("Location")
+	if got := ended(t, a, other); got != "succeeded" {
+		t.Fatalf("the other import ended %s", got)
+	}
+	saved := post(t, a, review+"/confirm", nil).Header.Get("Location")
+	if got := ended(t, a, saved); got != "failed" {
+		t.Fatalf("saving a review of changed data ended %s, want failed", got)
+	}
+	if got, want := areaNames(t, a.dbPath), map[string]string{"A1": "From another import"}; !mapsEqual(got, want) {
+		t.Errorf("the areas are %v, want %v: nothing written", got, want)
+	}
+	summary := text(getPage(t, a, saved).Find(endedIn("failed")))
+	if !strings.Contains(summary, "Nothing was saved") || !strings.Contains(strings.ToLower(summary), "review") {
+		t.Errorf("the failed save says %q; want that nothing was saved and to review again", summary)
 	}
 }
 

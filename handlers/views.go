@@ -58,6 +58,9 @@ func stepView(st importer.Status, s importer.Step, now time.Time) components.Ste
 	if label, ok := phaseLabels[s.Phase]; ok && s.State == importer.StepRunning {
 		v.Label = label
 	}
+	if st.Review && s.State == importer.StepDone {
+		v.Label = "Checked" // a review saves nothing
+	}
 	// The first step carries the queue position: the stream's only events
 	// are the steps and done, and a waiting user wants to see it move.
 	if st.State == importer.Queued && s.Key == importer.Steps[0] {
@@ -184,5 +187,8 @@ func historyRow(st importer.Status, names map[string]string) components.HistoryR
 		r.Removed += s.Removed
 	}
 	r.Links = historyLinks(st, names)
+	if st.State == importer.Reviewed && st.ConfirmedIn != "" {
+		r.Label = "Checked, then saved"
+	}
 	return r
 }
