@@ -594,3 +594,66 @@ func TestSection8RoutesOfAnUnknownImportAre404(t *testing.T) {
 		}
 	}
 }
+
+// TestAReviewIsSavedAndUndoneFromAnyInstance runs section 8 across two
+// instances on one PostgreSQL database: reviewed on A, saved on B, undone
+// on A, each followed on the other.
+func TestAReviewIsSavedAndUndoneFromAnyInstance(t *testing.T) {
+	apps, _ := instances(t, 2)
+	a, b := apps[0], apps[1]
+	a.start()
+	b.start()
+
+	review := reviewUpload(t, a, "areas.xlsx", areasWorkbook(t, 3), false)
+	if got := ended(t, b, review); got != "reviewed" {
+		t.Fatalf("B's stream of A's review ended %s", got)
+	}
+	resp := post(t, b, review+"/confirm", nil)
+	saved := resp.Header.Get("Location")
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("confirm on B: %s", resp.Status)
+	}
+	if got := ended(t, a, saved); got != "succeeded" {
+		t.Fatalf("A's stream of the import B queued ended %s", got)
+	}
+	if got := exportedAreas(t, b); got != 3 {
+		t.Fatalf("B exports %d areas after the save, want 3", got)
+	}
+	if getPage(t, b, saved).Find(`form[action="`+saved+`/undo"]`).Length() != 1 {
+		t.Error("B's page of the saved import offers no Undo")
+	}
+	resp = post(t, a, saved+"/undo", nil)
+	undo := resp.Header.Get("Location")
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("undo on A: %s", resp.Status)
+	}
+	if got := ended(t, b, undo); got != "succeeded" {
+		t.Fatalf("B's stream of the undo ended %s", got)
+	}
+	if got := exportedAreas(t, b); got != 0 {
+		t.Errorf("B exports %d areas after the undo, want none", got)
+	}
+	if getPage(t, b, saved).Find(`.import-links a[href="`+undo+`"]`).Length() != 1 {
+		t.Error("B's page of the undone import does not link to the undo")
+	}
+}
+
+// exportedAreas counts the areas in an instance's export.
+func exportedAreas(t *testing.T, a *app) int {
+	t.Helper()
+	resp, err := a.client().Get(a.URL + "/export.xlsx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	f, err := excelize.OpenReader(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := f.GetRows("Areas")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(rows) - 1
+}
