@@ -73,7 +73,7 @@ func (l changeLayout) fromText(col, f string) string {
 }
 
 // keyList is the key_1..key_3 values of a row of alias: its key fields,
-// then '' for the unused places.
+// then ” for the unused places.
 func (l changeLayout) keyList(alias string) string {
 	parts := make([]string, 3)
 	for i := range parts {
