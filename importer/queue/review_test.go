@@ -237,7 +237,6 @@ func testReviewConfirmUndo(t *testing.T, open func(*testing.T) *harness) {
 	})
 }
 
-
 // TestSweepKeepsAConfirmableReview sweeps the uploads (as at start and
 // daily) between a review and its confirm: the review's upload is kept,
 // and the confirm saves.
