@@ -146,7 +146,7 @@ car-assignments done c0 u0 n2 r0`)
 	got := fmt.Sprint(changes)
 	for _, want := range []string{
 		"{departments updated [D2] [{Area Code S N}]}",
-		"{employees created [E4] [{Full Name  Di Fox} {Email  di@example.com} {Department Code  D1} {Designation Code  MGR}]}",
+		"{employees created [E4] []}",
 		"{employees updated [E1] [{Full Name Ann Lee Ann Lee-Smith} {Phone 555-0101 }]}",
 	} {
 		if !strings.Contains(got, want) {
@@ -303,14 +303,16 @@ func testUndoDrifted(t *testing.T, open opener) {
 	d := open(t)
 	importOK(t, d, base())
 	res := importOK(t, d, updatedBase())
-	// Someone changed E4 since (a later import, not undone first).
+	// E1, which the import updated, was changed since by a later import
+	// that was not undone first (the queue would refuse this undo; the
+	// check beneath it holds all the same).
 	b := updatedBase()
-	b.sheet("Employees").set("B5", "Di Fox-Hart")
+	b.sheet("Employees").set("B2", "Ann Smith")
 	importOK(t, d, b)
 	before := d.dump(t)
 	u := undo(t, d, res.Status.ID)
 	wantState(t, u, importer.Failed)
-	if !strings.Contains(u.Status.Error, `Employee ID "E4" of the Employees sheet is no longer as that import left it`) {
+	if !strings.Contains(u.Status.Error, `Employee ID "E1" of the Employees sheet is no longer as that import left it`) {
 		t.Errorf("error %q", u.Status.Error)
 	}
 	if after := d.dump(t); after != before {
@@ -359,8 +361,8 @@ func testChangesWorkbook(t *testing.T, open opener) {
 	noErr(t, workbooks.WriteChanges(context.Background(), d.st, res.Status.ID, &buf))
 	want := `Areas:
   Change|Code|Name (old)|Name (new)
-  created|-Y||West
-  created|@X||+44 north
+  created|-Y
+  created|@X
   updated|N|North|=1+2
 `
 	if got := workbookText(t, buf.Bytes()); got != want {
@@ -369,7 +371,7 @@ func testChangesWorkbook(t *testing.T, open opener) {
 	f, err := excelize.OpenReader(bytes.NewReader(buf.Bytes()))
 	noErr(t, err)
 	defer f.Close()
-	for _, cell := range []string{"B2", "B3", "D4", "D3"} {
+	for _, cell := range []string{"B2", "B3", "D4"} {
 		if formula, _ := f.GetCellFormula("Areas", cell); formula != "" {
 			t.Errorf("cell %s is a formula: %q", cell, formula)
 		}
