@@ -113,3 +113,63 @@ func BenchmarkExcelizeRawRead(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkReview is the review of a sample workbook against a new SQLite
+// database: everything the import does but the merge, plus the change
+// records (every row a created one).
+func BenchmarkReview(b *testing.B) {
+	for _, n := range sizes(b) {
+		b.Run(fmt.Sprintf("employees=%d", n), func(b *testing.B) {
+			path := samplePath(b, n)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				st, err := store.Open(context.Background(), filepath.Join(b.TempDir(), "bench.db"))
+				if err != nil {
+					b.Fatal(err)
+				}
+				status := importer.Request{FileName: "sample.xlsx", Review: true}.Status(rand.Text(), time.Now())
+				b.StartTimer()
+				res, err := importer.Import(context.Background(), st, path, status, nil)
+				if err != nil || res.Status.State != importer.Reviewed {
+					b.Fatalf("review: %v %s %s", err, res.Status.State, res.Status.Error)
+				}
+				b.StopTimer()
+				st.Close()
+				b.StartTimer()
+			}
+		})
+	}
+}
+
+// BenchmarkUndo is the undo of the import of a sample workbook into a new
+// SQLite database (the import itself is not timed): every row it created
+// is deleted.
+func BenchmarkUndo(b *testing.B) {
+	for _, n := range sizes(b) {
+		b.Run(fmt.Sprintf("employees=%d", n), func(b *testing.B) {
+			path := samplePath(b, n)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				st, err := store.Open(context.Background(), filepath.Join(b.TempDir(), "bench.db"))
+				if err != nil {
+					b.Fatal(err)
+				}
+				res, err := importer.Import(context.Background(), st, path, importer.NewStatus(rand.Text(), "sample.xlsx", time.Now()), nil)
+				if err != nil || res.Status.State != importer.Succeeded {
+					b.Fatalf("import: %v %s %s", err, res.Status.State, res.Status.Error)
+				}
+				undo := importer.Request{FileName: "sample.xlsx", Undoes: res.Status.ID}.Status(rand.Text(), time.Now())
+				b.StartTimer()
+				u, err := importer.Undo(context.Background(), st, undo, nil)
+				if err != nil || u.Status.State != importer.Succeeded {
+					b.Fatalf("undo: %v %s %s", err, u.Status.State, u.Status.Error)
+				}
+				b.StopTimer()
+				st.Close()
+				b.StartTimer()
+			}
+		})
+	}
+}

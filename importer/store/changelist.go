@@ -60,7 +60,7 @@ func (s *Store) eachChange(ctx context.Context, id string, sh *importer.Sheet, k
 	q := `SELECT key_1, key_2, key_3,
 		old_1, old_2, old_3, old_4, old_5, old_6, old_7,
 		new_1, new_2, new_3, new_4, new_5, new_6, new_7
-		FROM import_changes WHERE import_id = ? AND step_no = ? AND kind = ?
+		FROM import_changes WHERE change_set = ` + changeSet + ` AND step_no = ? AND kind = ?
 		ORDER BY key_1, key_2, key_3`
 	args := []any{id, l.stepNo, string(kind)}
 	if limit > 0 {

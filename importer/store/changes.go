@@ -73,7 +73,7 @@ func (l changeLayout) fromText(col, f string) string {
 }
 
 // keyList is the key_1..key_3 values of a row of alias: its key fields,
-// then '' for the unused places.
+// then ” for the unused places.
 func (l changeLayout) keyList(alias string) string {
 	parts := make([]string, 3)
 	for i := range parts {
@@ -122,7 +122,20 @@ func (l changeLayout) recordMatch(alias string) string {
 	return strings.Join(m, " AND ")
 }
 
-const changeColumns = "import_id, step_no, kind, key_1, key_2, key_3"
+const changeColumns = "change_set, step_no, kind, key_1, key_2, key_3"
+
+// changeSet is the number of an import's change set, from its id (the
+// one ? of the fragment): an uncorrelated subquery, computed once.
+const changeSet = "(SELECT change_set FROM import_change_sets WHERE import_id = ?)"
+
+// newChangeSet numbers the change set of an import, once.
+func (t *Tx) newChangeSet(ctx context.Context, id string) error {
+	_, err := t.exec(ctx, `INSERT INTO import_change_sets (import_id) VALUES (?) ON CONFLICT (import_id) DO NOTHING`, id)
+	if err != nil {
+		return fmt.Errorf("number the changes: %w", err)
+	}
+	return nil
+}
 
 // Record saves the change records of a staged sheet: every staged row
 // whose key is new (created), every saved row whose values the staged
@@ -138,11 +151,14 @@ func (t *Tx) Record(ctx context.Context, sh *importer.Sheet, id string, removing
 	for _, f := range l.others {
 		differs = append(differs, fmt.Sprintf("d.%s %s s.%s", f, t.distinct(), f))
 	}
+	if err := t.newChangeSet(ctx, id); err != nil {
+		return importer.Counts{}, err
+	}
 	created := fmt.Sprintf(`
-		INSERT INTO import_changes (%s, %s)
-		SELECT ?, ?, 'created', %s, %s FROM %s s
+		INSERT INTO import_changes (%s)
+		SELECT %s, ?, 'created', %s FROM %s s
 		WHERE NOT EXISTS (SELECT 1 FROM %s d WHERE %s)`,
-		changeColumns, l.valueCols("new"), l.keyList("s"), l.values("s"), l.tb.stage(), l.tb.Name, l.keyMatch("d", "s"))
+		changeColumns, changeSet, l.keyList("s"), l.tb.stage(), l.tb.Name, l.keyMatch("d", "s"))
 	var c importer.Counts
 	var err error
 	if c.Created, err = t.exec(ctx, created, id, l.stepNo); err != nil {
@@ -151,9 +167,9 @@ func (t *Tx) Record(ctx context.Context, sh *importer.Sheet, id string, removing
 	if len(differs) > 0 {
 		updated := fmt.Sprintf(`
 			INSERT INTO import_changes (%s, %s, %s)
-			SELECT ?, ?, 'updated', %s, %s, %s FROM %s s JOIN %s d ON %s
+			SELECT %s, ?, 'updated', %s, %s, %s FROM %s s JOIN %s d ON %s
 			WHERE %s`,
-			changeColumns, l.valueCols("old"), l.valueCols("new"),
+			changeColumns, l.valueCols("old"), l.valueCols("new"), changeSet,
 			l.keyList("s"), l.values("d"), l.values("s"), l.tb.stage(), l.tb.Name, l.keyMatch("d", "s"),
 			strings.Join(differs, " OR "))
 		if c.Updated, err = t.exec(ctx, updated, id, l.stepNo); err != nil {
@@ -163,9 +179,9 @@ func (t *Tx) Record(ctx context.Context, sh *importer.Sheet, id string, removing
 	if removing {
 		removed := fmt.Sprintf(`
 			INSERT INTO import_changes (%s, %s)
-			SELECT ?, ?, 'removed', %s, %s FROM %s d
+			SELECT %s, ?, 'removed', %s, %s FROM %s d
 			WHERE NOT EXISTS (SELECT 1 FROM %s s WHERE %s)`,
-			changeColumns, l.valueCols("old"), l.keyList("d"), l.values("d"), l.tb.Name, l.tb.stage(), l.keyMatch("d", "s"))
+			changeColumns, l.valueCols("old"), changeSet, l.keyList("d"), l.values("d"), l.tb.Name, l.tb.stage(), l.keyMatch("d", "s"))
 		if c.Removed, err = t.exec(ctx, removed, id, l.stepNo); err != nil {
 			return c, fmt.Errorf("record removed %s: %w", l.tb.Name, err)
 		}
@@ -195,12 +211,12 @@ const allChangeColumns = `step_no, kind, key_1, key_2, key_3,
 func (t *Tx) SameChanges(ctx context.Context, id, other string) (bool, error) {
 	var a, b, missing int
 	q := rebind(t.postgres, `SELECT
-		(SELECT COUNT(*) FROM import_changes WHERE import_id = ?),
-		(SELECT COUNT(*) FROM import_changes WHERE import_id = ?),
+		(SELECT COUNT(*) FROM import_changes WHERE change_set = `+changeSet+`),
+		(SELECT COUNT(*) FROM import_changes WHERE change_set = `+changeSet+`),
 		(SELECT COUNT(*) FROM (
-			SELECT `+allChangeColumns+` FROM import_changes WHERE import_id = ?
+			SELECT `+allChangeColumns+` FROM import_changes WHERE change_set = `+changeSet+`
 			EXCEPT
-			SELECT `+allChangeColumns+` FROM import_changes WHERE import_id = ?) x)`)
+			SELECT `+allChangeColumns+` FROM import_changes WHERE change_set = `+changeSet+`) x)`)
 	rows, err := t.q.QueryContext(ctx, q, id, other, other, id)
 	if err != nil {
 		return false, fmt.Errorf("compare changes: %w", err)

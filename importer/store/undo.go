@@ -51,7 +51,7 @@ type queryer interface {
 
 func countChanges(ctx context.Context, q queryer, postgres bool, stepNo int, id string) (importer.Counts, error) {
 	rows, err := q.QueryContext(ctx, rebind(postgres,
-		`SELECT kind, COUNT(*) FROM import_changes WHERE import_id = ? AND step_no = ? GROUP BY kind`), id, stepNo)
+		`SELECT kind, COUNT(*) FROM import_changes WHERE change_set = `+changeSet+` AND step_no = ? GROUP BY kind`), id, stepNo)
 	if err != nil {
 		return importer.Counts{}, fmt.Errorf("count changes: %w", err)
 	}
@@ -85,11 +85,13 @@ func (t *Tx) Drifted(ctx context.Context, sh *importer.Sheet, target string) (ke
 		differs = append(differs, fmt.Sprintf("%s %s c.new_%d", l.asText("d", f), t.distinct(), i+1))
 	}
 	differs = append(differs, "d."+l.tb.Key[0]+" IS NULL")
+	// A created row is recorded by its key alone: it must still be there.
 	q := fmt.Sprintf(`
-		SELECT c.key_1, c.key_2, c.key_3 FROM import_changes c LEFT JOIN %s d ON %s
-		WHERE c.import_id = ? AND c.step_no = ? AND (
-			(c.kind = 'removed' AND d.%s IS NOT NULL) OR
-			(c.kind <> 'removed' AND (%s)))
+		SELECT c.key_1, c.key_2, c.key_3 FROM import_changes c LEFT JOIN %[1]s d ON %[2]s
+		WHERE c.change_set = `+changeSet+` AND c.step_no = ? AND (
+			(c.kind = 'removed' AND d.%[3]s IS NOT NULL) OR
+			(c.kind = 'created' AND d.%[3]s IS NULL) OR
+			(c.kind = 'updated' AND (%[4]s)))
 		LIMIT 1`,
 		l.tb.Name, l.recordMatch("d"), l.tb.Key[0], strings.Join(differs, " OR "))
 	rows, err := t.q.QueryContext(ctx, rebind(t.postgres, q), target, l.stepNo)
@@ -108,20 +110,32 @@ func (t *Tx) Drifted(ctx context.Context, sh *importer.Sheet, target string) (ke
 }
 
 // RecordUndo saves the undo's own change records for a step: the mirror
-// of its target's (created rows are removed, removed ones created, and
-// updated rows swap their old and new values), so that the undo can be
-// undone in turn.
+// of its target's, so that the undo can be undone in turn. The rows the
+// target created are removed, with the values they have (as the target
+// left them: Drifted checked); the rows it removed are created, recorded
+// by their key; the rows it updated swap their old and new values.
 func (t *Tx) RecordUndo(ctx context.Context, sh *importer.Sheet, target, id string) error {
+	if err := t.newChangeSet(ctx, id); err != nil {
+		return err
+	}
 	l := layoutOf(sh)
-	q := `INSERT INTO import_changes (` + allChangeColumns + `, import_id)
-		SELECT step_no,
-			CASE kind WHEN 'created' THEN 'removed' WHEN 'removed' THEN 'created' ELSE 'updated' END,
-			key_1, key_2, key_3,
-			new_1, new_2, new_3, new_4, new_5, new_6, new_7,
-			old_1, old_2, old_3, old_4, old_5, old_6, old_7, ?
-		FROM import_changes WHERE import_id = ? AND step_no = ?`
-	if _, err := t.exec(ctx, q, id, target, l.stepNo); err != nil {
-		return fmt.Errorf("record the undo of %s: %w", l.tb.Name, err)
+	mine := "SELECT " + changeSet + ", c.step_no, "
+	theirs := " FROM import_changes c WHERE c.change_set = " + changeSet + " AND c.step_no = ? AND c.kind = "
+	queries := []string{
+		fmt.Sprintf(`INSERT INTO import_changes (%s, %s) %s'removed', c.key_1, c.key_2, c.key_3, %s
+			FROM import_changes c JOIN %s d ON %s
+			WHERE c.change_set = %s AND c.step_no = ? AND c.kind = 'created'`,
+			changeColumns, l.valueCols("old"), mine, l.values("d"), l.tb.Name, l.recordMatch("d"), changeSet),
+		`INSERT INTO import_changes (` + allChangeColumns + `, change_set) SELECT c.step_no, 'updated', c.key_1, c.key_2, c.key_3,
+			c.new_1, c.new_2, c.new_3, c.new_4, c.new_5, c.new_6, c.new_7,
+			c.old_1, c.old_2, c.old_3, c.old_4, c.old_5, c.old_6, c.old_7, ` + changeSet + theirs + `'updated'`,
+		`INSERT INTO import_changes (` + changeColumns + `) ` + mine + `'created', c.key_1, c.key_2, c.key_3` + theirs + `'removed'`,
+	}
+	for _, q := range queries {
+		// Each names the undo's set, then the target's, then the step.
+		if _, err := t.exec(ctx, q, id, target, l.stepNo); err != nil {
+			return fmt.Errorf("record the undo of %s: %w", l.tb.Name, err)
+		}
 	}
 	return nil
 }
@@ -130,7 +144,7 @@ func (t *Tx) RecordUndo(ctx context.Context, sh *importer.Sheet, target, id stri
 func (t *Tx) DeleteCreated(ctx context.Context, sh *importer.Sheet, target string) error {
 	l := layoutOf(sh)
 	q := fmt.Sprintf(`DELETE FROM %s WHERE EXISTS (SELECT 1 FROM import_changes c
-		WHERE c.import_id = ? AND c.step_no = ? AND c.kind = 'created' AND %s)`,
+		WHERE c.change_set = `+changeSet+` AND c.step_no = ? AND c.kind = 'created' AND %s)`,
 		l.tb.Name, l.recordMatch(l.tb.Name))
 	if _, err := t.exec(ctx, q, target, l.stepNo); err != nil {
 		return fmt.Errorf("undo created %s: %w", l.tb.Name, err)
@@ -145,7 +159,7 @@ func (t *Tx) DeleteCreated(ctx context.Context, sh *importer.Sheet, target strin
 func (t *Tx) RevertUpdated(ctx context.Context, sh *importer.Sheet, target string) error {
 	l := layoutOf(sh)
 	updated := fmt.Sprintf(`EXISTS (SELECT 1 FROM import_changes c
-		WHERE c.import_id = ? AND c.step_no = ? AND c.kind = 'updated' AND %s)`, l.recordMatch(l.tb.Name))
+		WHERE c.change_set = `+changeSet+` AND c.step_no = ? AND c.kind = 'updated' AND %s)`, l.recordMatch(l.tb.Name))
 	for _, f := range l.tb.Unique {
 		q := fmt.Sprintf(`UPDATE %s SET %s = CAST(? AS TEXT) || %s WHERE %s`,
 			l.tb.Name, f, t.concat(l.tb.Name+".", l.tb.Key), updated)
@@ -161,7 +175,7 @@ func (t *Tx) RevertUpdated(ctx context.Context, sh *importer.Sheet, target strin
 		sets[i] = fmt.Sprintf("%s = %s", f, l.fromText(fmt.Sprintf("c.old_%d", i+1), f))
 	}
 	q := fmt.Sprintf(`UPDATE %s SET %s FROM import_changes c
-		WHERE c.import_id = ? AND c.step_no = ? AND c.kind = 'updated' AND %s`,
+		WHERE c.change_set = `+changeSet+` AND c.step_no = ? AND c.kind = 'updated' AND %s`,
 		l.tb.Name, strings.Join(sets, ", "), l.recordMatch(l.tb.Name))
 	if _, err := t.exec(ctx, q, target, l.stepNo); err != nil {
 		return fmt.Errorf("undo updated %s: %w", l.tb.Name, err)
@@ -181,7 +195,7 @@ func (t *Tx) RestoreRemoved(ctx context.Context, sh *importer.Sheet, target stri
 		}
 	}
 	q := fmt.Sprintf(`INSERT INTO %s (%s) SELECT %s FROM import_changes c
-		WHERE c.import_id = ? AND c.step_no = ? AND c.kind = 'removed'`,
+		WHERE c.change_set = `+changeSet+` AND c.step_no = ? AND c.kind = 'removed'`,
 		l.tb.Name, strings.Join(l.tb.Fields, ", "), strings.Join(vals, ", "))
 	if _, err := t.exec(ctx, q, target, l.stepNo); err != nil {
 		return fmt.Errorf("restore removed %s: %w", l.tb.Name, err)
