@@ -657,3 +657,19 @@ func exportedAreas(t *testing.T, a *app) int {
 	}
 	return len(rows) - 1
 }
+
+func TestCrossSiteSavesAndUndosAreRefused(t *testing.T) {
+	a := newApp(t, handlersConfig())
+	review := reviewUpload(t, a, "areas.xlsx", areasWorkbook(t, 2), false)
+	ended(t, a, review)
+	imported := a.upload(t, "other.xlsx", areasWorkbook(t, 1), nil).Header.Get("Location")
+	ended(t, a, imported)
+	for _, path := range []string{review + "/confirm", imported + "/undo"} {
+		if resp := post(t, a, path, http.Header{"Sec-Fetch-Site": {"cross-site"}}); resp.StatusCode != http.StatusForbidden {
+			t.Errorf("a cross-site POST %s: %s, want 403", path, resp.Status)
+		}
+	}
+	if got := countRows(t, a.dbPath, "imports"); got != 2 {
+		t.Errorf("%d imports, want the 2 uploaded: a refused request starts none", got)
+	}
+}
