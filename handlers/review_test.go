@@ -358,6 +358,13 @@ func TestAReviewListsTheChangesWritesNothingAndIsSavedOnce(t *testing.T) {
 		t.Errorf("the saving import does not link to its review")
 	}
 	checkChangeLists(t, doc, saved)
+
+	// The history says it in words, with the same links.
+	history := getPage(t, a, "/imports").Find(`table.history tbody tr`)
+	reviewRow := history.FilterFunction(func(_ int, r *goquery.Selection) bool { return r.Find(`a[href="`+review+`"]`).Length() > 0 && r.AttrOr("data-import-state", "") == "reviewed" })
+	if got := text(reviewRow.Find("td").Eq(1)); got != "Checked, then saved Saved by second.xlsx" || reviewRow.Find(`.history-link a[href="`+saved+`"]`).Length() != 1 {
+		t.Errorf("the history's row of the review says %q", got)
+	}
 }
 
 func mapsEqual(a, b map[string]string) bool {
