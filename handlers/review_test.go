@@ -361,7 +361,9 @@ func TestAReviewListsTheChangesWritesNothingAndIsSavedOnce(t *testing.T) {
 
 	// The history says it in words, with the same links.
 	history := getPage(t, a, "/imports").Find(`table.history tbody tr`)
-	reviewRow := history.FilterFunction(func(_ int, r *goquery.Selection) bool { return r.Find(`a[href="`+review+`"]`).Length() > 0 && r.AttrOr("data-import-state", "") == "reviewed" })
+	reviewRow := history.FilterFunction(func(_ int, r *goquery.Selection) bool {
+		return r.Find(`a[href="`+review+`"]`).Length() > 0 && r.AttrOr("data-import-state", "") == "reviewed"
+	})
 	if got := text(reviewRow.Find("td").Eq(1)); got != "Checked, then saved Saved by second.xlsx" || reviewRow.Find(`.history-link a[href="`+saved+`"]`).Length() != 1 {
 		t.Errorf("the history's row of the review says %q", got)
 	}
