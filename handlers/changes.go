@@ -138,7 +138,9 @@ func stepChanges(st importer.Status, changes []importer.Change) ([]components.St
 		if !ok {
 			continue
 		}
-		row := components.ChangedRow{Key: strings.Join(c.Key, " · ")}
+		// Shown values are cut as every quoted value is; the changes
+		// workbook has them whole.
+		row := components.ChangedRow{Key: importer.Cut(strings.Join(c.Key, " · "))}
 		var list *components.ChangeList
 		switch c.Kind {
 		case importer.ChangeCreated:
@@ -146,7 +148,9 @@ func stepChanges(st importer.Status, changes []importer.Change) ([]components.St
 		case importer.ChangeUpdated:
 			list = &s.Updated
 			for _, col := range c.Columns {
-				row.Columns = append(row.Columns, components.ChangedCell{Column: col.Column, Old: col.Old, New: col.New})
+				row.Columns = append(row.Columns, components.ChangedCell{
+					Column: col.Column, Old: importer.Cut(col.Old), New: importer.Cut(col.New),
+				})
 			}
 		case importer.ChangeRemoved:
 			list = &s.Removed

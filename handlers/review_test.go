@@ -682,3 +682,18 @@ func TestCrossSiteSavesAndUndosAreRefused(t *testing.T) {
 		t.Errorf("%d imports, want the 2 uploaded: a refused request starts none", got)
 	}
 }
+
+func TestLongValuesAreCutInTheChangeLists(t *testing.T) {
+	a := newApp(t, handlersConfig())
+	first := a.upload(t, "first.xlsx", areasBook(t, []any{"A1", "Area 1"}), nil).Header.Get("Location")
+	ended(t, a, first)
+	long := strings.Repeat("x", 30_000)
+	review := reviewUpload(t, a, "long.xlsx", areasBook(t, []any{"A1", long}), false)
+	if got := ended(t, a, review); got != "reviewed" {
+		t.Fatalf("the review ended %s", got)
+	}
+	shown := text(getPage(t, a, review).Find(`[data-change="updated"] .new`))
+	if n := len([]rune(shown)); n == 0 || n > 201 || !strings.HasSuffix(shown, "…") {
+		t.Errorf("the new value is shown with %d characters, ending %q; want it cut at 200 with …", n, shown[max(0, len(shown)-10):])
+	}
+}
