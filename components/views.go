@@ -46,6 +46,7 @@ type ProblemView struct {
 // ImportView is the import page.
 type ImportView struct {
 	ID        string
+	Heading   string // "Import of", "Review of" or "Undo of", before the file name
 	FileName  string
 	State     string
 	Steps     []StepView

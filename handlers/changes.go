@@ -63,6 +63,18 @@ func reviewedSummary(st importer.Status) (title, message string) {
 		comma(c.created), comma(c.updated), comma(c.removed))
 }
 
+// heading says what kind of import a page is of, before its file name:
+// an undo carries the file name of the import it undoes.
+func heading(st importer.Status) string {
+	switch {
+	case st.Undoes != "":
+		return "Undo of"
+	case st.Review:
+		return "Review of"
+	}
+	return "Import of"
+}
+
 // pageView is everything the import page shows of an import: steps,
 // summary, problems, and its changes, links and buttons.
 func (s *Server) pageView(ctx context.Context, st importer.Status) (components.ImportView, error) {

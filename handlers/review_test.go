@@ -281,6 +281,9 @@ func TestAReviewListsTheChangesWritesNothingAndIsSavedOnce(t *testing.T) {
 	}
 
 	doc := getPage(t, a, review)
+	if got := text(doc.Find("h1")); got != "Review of second.xlsx" {
+		t.Errorf("the review's page is headed %q", got)
+	}
 	summary := text(doc.Find(`#summary [data-import-state="reviewed"]`))
 	if !strings.Contains(summary, "nothing has been saved yet") || !strings.Contains(summary, "1 to create, 1 to update, 1 to remove") {
 		t.Errorf("the review's summary says %q", summary)
@@ -521,6 +524,9 @@ func TestUndoPutsBackTheLatestImportAndLinksBothWays(t *testing.T) {
 	doc = getPage(t, a, undo)
 	if link := doc.Find(`.import-links a[href="` + second + `"]`); !strings.Contains(text(link.Parent()), "undoes") {
 		t.Errorf("the undo does not say which import it undoes: %q", text(doc.Find(".import-links")))
+	}
+	if got := text(doc.Find("h1")); got != "Undo of second.xlsx" {
+		t.Errorf("the undo's page is headed %q", got)
 	}
 	if got := text(doc.Find(`#summary [data-import-state="succeeded"] h2`)); got != "Undo complete" {
 		t.Errorf("the undo's summary is headed %q", got)

@@ -142,6 +142,7 @@ func summaryView(st importer.Status) components.SummaryView {
 func importView(st importer.Status, problems []importer.Problem, total int, ch components.ChangesView, now time.Time) components.ImportView {
 	v := components.ImportView{
 		ID:        st.ID,
+		Heading:   heading(st),
 		FileName:  st.FileName,
 		State:     string(st.State),
 		Summary:   summaryView(st),
