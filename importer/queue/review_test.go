@@ -259,3 +259,30 @@ func TestSweepKeepsAConfirmableReview(t *testing.T) {
 		t.Error("the confirm saved nothing")
 	}
 }
+
+// TestAQueuedUndoCanBeCancelled queues an undo behind a running import and
+// cancels it: it ends cancelled, having put nothing back; once the
+// running import has saved, the undone-to-be import is no longer the
+// latest, and its undo is refused.
+func TestAQueuedUndoCanBeCancelled(t *testing.T) {
+	h := localHarness(t)
+	first := h.submit(t, importer.Request{FileName: "a.xlsx", Path: seeded(t, 10, 1)}, importer.Succeeded)
+	bigID, err := h.q.Submit(t.Context(), importer.Request{FileName: "big.xlsx", Path: seeded(t, 2000, 2)})
+	noErr(t, err)
+	undoID, err := h.q.Undo(t.Context(), first.ID, "ann")
+	noErr(t, err)
+	noErr(t, h.q.(*queue.Local).Cancel(t.Context(), undoID))
+	if st := h.wait(t, undoID); st.State != importer.Cancelled {
+		t.Errorf("the undo ended %s, want cancelled", st.State)
+	}
+	h.mustEnd(t, bigID, importer.Succeeded)
+	afterBig := h.rows()
+	_, err = h.q.Undo(t.Context(), first.ID, "ann")
+	var blocked *importer.BlockedError
+	if !errors.As(err, &blocked) || !slices.Equal(blocked.Later, []string{bigID}) {
+		t.Errorf("undo of the first import after the big one: %v", err)
+	}
+	if n := h.rows(); n != afterBig {
+		t.Errorf("rows changed to %d from %d", n, afterBig)
+	}
+}

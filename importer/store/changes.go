@@ -186,6 +186,10 @@ func (t *Tx) Record(ctx context.Context, sh *importer.Sheet, id string, removing
 			return c, fmt.Errorf("record removed %s: %w", l.tb.Name, err)
 		}
 	}
+	if t.recorded == nil {
+		t.recorded = map[string]importer.Counts{}
+	}
+	t.recorded[l.tb.Name] = c
 	return c, nil
 }
 

@@ -61,8 +61,9 @@ type Tx struct {
 	conn     *sql.Conn // SQLite: the connection that holds the temporary tables
 	tx       *sql.Tx   // PostgreSQL: the transaction
 	postgres bool
-	merging  bool                 // SQLite: the write transaction has begun
-	inserts  map[string]*sql.Stmt // a full batch of staging rows, by table
+	merging  bool                       // SQLite: the write transaction has begun
+	inserts  map[string]*sql.Stmt       // a full batch of staging rows, by table
+	recorded map[string]importer.Counts // what Record found, by table
 	done     bool
 }
 
@@ -395,20 +396,24 @@ func (t *Tx) Merge(ctx context.Context, sh *importer.Sheet, removing bool) (impo
 	if err := t.beginMerge(ctx); err != nil {
 		return importer.Counts{}, err
 	}
+	// What Record found in this transaction tells which statements have
+	// nothing to do: a first import updates nothing, a repeated one
+	// inserts nothing.
+	known, recorded := t.recorded[tb.Name]
 	var c importer.Counts
-	if removing {
+	if removing && (!recorded || known.Removed > 0) {
 		var err error
 		if c.Removed, err = t.remove(ctx, layoutOf(sh)); err != nil {
 			return c, err
 		}
 	}
 	var err error
-	c.Created, c.Updated, err = t.merge(ctx, tb)
+	c.Created, c.Updated, err = t.merge(ctx, tb, !recorded || known.Created > 0, !recorded || known.Updated > 0)
 	return c, err
 }
 
 // merge inserts the staged rows with new keys and updates the changed ones.
-func (t *Tx) merge(ctx context.Context, tb table) (created, updated int, err error) {
+func (t *Tx) merge(ctx context.Context, tb table, inserts, updates bool) (created, updated int, err error) {
 	var keyMatch, differs, sets []string
 	for _, k := range tb.Key {
 		keyMatch = append(keyMatch, fmt.Sprintf("%s.%s = s.%s", tb.Name, k, k))
@@ -420,7 +425,7 @@ func (t *Tx) merge(ctx context.Context, tb table) (created, updated int, err err
 		sets = append(sets, fmt.Sprintf("%s = s.%s", f, f))
 		differs = append(differs, fmt.Sprintf("%s.%s %s s.%s", tb.Name, f, t.distinct(), f))
 	}
-	if len(sets) > 0 {
+	if len(sets) > 0 && updates {
 		if err := t.park(ctx, tb); err != nil {
 			return 0, 0, err
 		}
@@ -433,6 +438,9 @@ func (t *Tx) merge(ctx context.Context, tb table) (created, updated int, err err
 		}
 		n, _ := res.RowsAffected()
 		updated = int(n)
+	}
+	if !inserts {
+		return 0, updated, nil
 	}
 	fields := strings.Join(tb.Fields, ", ")
 	q := fmt.Sprintf(`INSERT INTO %s (%s) SELECT %s FROM %s s WHERE NOT EXISTS (SELECT 1 FROM %s WHERE %s)`,
