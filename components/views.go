@@ -20,6 +20,7 @@ type StepView struct {
 	Problems  int
 	Written   bool   // whether created/updated/unchanged mean anything yet
 	Review    bool   // the counts are what saving would do
+	Undo      bool   // the step puts back what an import changed; it reads no sheet
 	Elapsed   string // e.g. "12 s"; empty before the step starts
 	Rate      string // e.g. "41,200 rows/s" while running
 	Left      string // e.g. "about 20 s left" while running

@@ -525,6 +525,9 @@ func TestUndoPutsBackTheLatestImportAndLinksBothWays(t *testing.T) {
 	if link := doc.Find(`.import-links a[href="` + second + `"]`); !strings.Contains(text(link.Parent()), "undoes") {
 		t.Errorf("the undo does not say which import it undoes: %q", text(doc.Find(".import-links")))
 	}
+	if got := text(doc.Find(`[data-step="employees"][data-state="skipped"] .step-meta`)); got != "Nothing to put back in this step." {
+		t.Errorf("a skipped step of the undo says %q", got)
+	}
 	if got := text(doc.Find("h1")); got != "Undo of second.xlsx" {
 		t.Errorf("the undo's page is headed %q", got)
 	}

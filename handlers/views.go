@@ -54,6 +54,7 @@ func stepView(st importer.Status, s importer.Step, now time.Time) components.Ste
 		Problems:  s.Problems,
 		Written:   s.State == importer.StepDone && st.State != importer.Failed && st.Problems == 0,
 		Review:    st.Review,
+		Undo:      st.Undoes != "",
 	}
 	if label, ok := phaseLabels[s.Phase]; ok && s.State == importer.StepRunning {
 		v.Label = label
