@@ -187,9 +187,24 @@ func (t *Tx) Record(ctx context.Context, sh *importer.Sheet, id string, removing
 		}
 	}
 	if t.recorded == nil {
-		t.recorded = map[string]importer.Counts{}
+		t.recorded, t.allNew = map[string]importer.Counts{}, map[string]bool{}
 	}
 	t.recorded[l.tb.Name] = c
+	if c.Created > 0 {
+		var staged int
+		rows, err := t.q.QueryContext(ctx, "SELECT COUNT(*) FROM "+l.tb.stage())
+		if err != nil {
+			return c, fmt.Errorf("count staged %s: %w", l.tb.Name, err)
+		}
+		for rows.Next() {
+			err = rows.Scan(&staged)
+		}
+		rows.Close()
+		if err != nil {
+			return c, err
+		}
+		t.allNew[l.tb.Name] = staged == c.Created
+	}
 	return c, nil
 }
 

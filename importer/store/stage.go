@@ -64,6 +64,7 @@ type Tx struct {
 	merging  bool                       // SQLite: the write transaction has begun
 	inserts  map[string]*sql.Stmt       // a full batch of staging rows, by table
 	recorded map[string]importer.Counts // what Record found, by table
+	allNew   map[string]bool            // every staged key is new, by table (from Record)
 	done     bool
 }
 
@@ -408,8 +409,25 @@ func (t *Tx) Merge(ctx context.Context, sh *importer.Sheet, removing bool) (impo
 		}
 	}
 	var err error
+	if t.allNew[tb.Name] {
+		c.Created, err = t.insertAll(ctx, tb)
+		return c, err
+	}
 	c.Created, c.Updated, err = t.merge(ctx, tb, !recorded || known.Created > 0, !recorded || known.Updated > 0)
 	return c, err
+}
+
+// insertAll inserts every staged row, when Record found them all new. The
+// plain INSERT … SELECT does not read the table it fills, which the merge's
+// (WHERE NOT EXISTS) does: SQLite then first copies every selected row
+// into a temporary table.
+func (t *Tx) insertAll(ctx context.Context, tb table) (int, error) {
+	fields := strings.Join(tb.Fields, ", ")
+	n, err := t.exec(ctx, fmt.Sprintf(`INSERT INTO %s (%s) SELECT %s FROM %s`, tb.Name, fields, fields, tb.stage()))
+	if err != nil {
+		return 0, fmt.Errorf("insert into %s: %w", tb.Name, err)
+	}
+	return n, nil
 }
 
 // merge inserts the staged rows with new keys and updates the changed ones.
