@@ -58,12 +58,13 @@ func importFile(ctx context.Context, args []string, getenv func(string) string, 
 	dsn := fs.String("db", orDefault(getenv("DATABASE_URL"), defaultDB), "SQLite file or postgres:// URL (env DATABASE_URL)")
 	review := fs.Bool("review", false, "check the workbook and count the changes it would make; write nothing")
 	removeMissing := fs.Bool("remove-missing", false, "each sheet in the workbook is the whole truth for its table: remove the rows it lacks")
+	problemsPath := fs.String("problems", "", "when the import fails, write its problems workbook to this .xlsx file instead of listing the problems")
 	files, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(files) != 1 {
-		fmt.Fprintln(stderr, "usage: roster import FILE.xlsx [--db PATH_OR_URL] [--review] [--remove-missing]")
+		fmt.Fprintln(stderr, "usage: roster import FILE.xlsx [--db PATH_OR_URL] [--review] [--remove-missing] [--problems FILE.xlsx]")
 		return errReported
 	}
 	path := files[0]
@@ -80,6 +81,15 @@ func importFile(ctx context.Context, args []string, getenv func(string) string, 
 	p := &progress{w: stdout, last: map[importer.StepKey]time.Time{}}
 	status := importer.Request{FileName: filepath.Base(path), Review: *review, RemoveMissing: *removeMissing}.Status(rand.Text(), time.Now())
 	res, err := importer.Import(ctx, st, path, status, p.report)
+	if *problemsPath != "" && len(res.Problems) > 0 {
+		if werr := writeProblems(*problemsPath, path, res.Problems); werr != nil {
+			fmt.Fprintf(stderr, "%s: %v\n", *problemsPath, werr)
+		} else {
+			fmt.Fprintf(stdout, "The problems are listed in %s, beside the sheets as they were uploaded.\n", *problemsPath)
+		}
+	} else {
+		p.problems(res)
+	}
 	p.summary(res)
 	if err != nil && !errors.Is(err, context.Canceled) {
 		fmt.Fprintln(stderr, "detail:", err)
@@ -88,6 +98,24 @@ func importFile(ctx context.Context, args []string, getenv func(string) string, 
 		return errReported
 	}
 	return nil
+}
+
+// writeProblems writes the problems workbook of an import of the
+// workbook at upload, as the server offers it, creating its directory.
+func writeProblems(path, upload string, problems []importer.Problem) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := workbooks.WriteProblems(f, upload, problems); err != nil {
+		f.Close()
+		os.Remove(path)
+		return err
+	}
+	return f.Close()
 }
 
 // progress prints an import's steps as they change: every change of
@@ -135,16 +163,26 @@ func (p *progress) report(st importer.Status) {
 	}
 }
 
+// problems prints every problem the import kept, one a line, named by
+// sheet, row and column.
+func (p *progress) problems(res importer.Result) {
+	for _, pr := range res.Problems {
+		at := pr.Sheet
+		if pr.Row > 0 {
+			at += fmt.Sprintf(" row %d", pr.Row)
+		}
+		if pr.Column != "" {
+			at += ", " + pr.Column
+		}
+		fmt.Fprintf(p.w, "%s: %s\n", at, pr.Message)
+	}
+	if more := res.Status.Problems - len(res.Problems); more > 0 {
+		fmt.Fprintf(p.w, "Roster lists the first %d problems; %d more were found.\n", len(res.Problems), more)
+	}
+}
+
 func (p *progress) summary(res importer.Result) {
 	st := res.Status
-	const shown = 20
-	for i, pr := range res.Problems {
-		if i == shown {
-			fmt.Fprintf(p.w, "… and %d more problems\n", st.Problems-shown)
-			break
-		}
-		fmt.Fprintf(p.w, "%s row %d, %s: %s\n", pr.Sheet, pr.Row, pr.Column, pr.Message)
-	}
 	for _, w := range st.Warnings {
 		fmt.Fprintln(p.w, "warning:", w)
 	}

@@ -31,7 +31,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
-		if !errors.Is(err, flag.ErrHelp) && !errors.Is(err, errReported) {
+		if !errors.Is(err, errReported) {
 			fmt.Fprintln(os.Stderr, "roster:", err)
 		}
 		os.Exit(1)
@@ -44,23 +44,66 @@ var errReported = errors.New("reported")
 
 const defaultDB = "data/importer.db"
 
-// run is the whole program: tests call it as main would.
+// command is one of the program's commands, with the line that
+// describes it in the help.
+type command struct {
+	name, summary string
+	run           func(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error
+}
+
+// commands lists the commands, in the order the help shows them.
+var commands []command
+
+func init() {
+	commands = []command{
+		{"serve", "serve the web app (the command run when none is given)", serve},
+		{"sample", "write a realistic workbook to try Roster with", func(_ context.Context, args []string, _ func(string) string, stdout, stderr io.Writer) error {
+			return sample(args, stdout, stderr)
+		}},
+		{"import", "import one workbook without the web server", importFile},
+		{"help", "list the commands", func(_ context.Context, _ []string, _ func(string) string, stdout, _ io.Writer) error {
+			usage(stdout)
+			return nil
+		}},
+	}
+}
+
+// usage lists the commands, one line each.
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "Roster imports the company's staff workbook into its database.")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Usage: roster [COMMAND] [FLAGS]")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Commands:")
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, `Run "roster COMMAND --help" for the flags of a command.`)
+}
+
+// run is the whole program: tests call it as main would. Asking for help
+// (help, --help, -h, or a command's --help) is no failure.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	cmd := "serve"
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		cmd, args = args[0], args[1:]
+	name := "serve"
+	switch {
+	case len(args) > 0 && (args[0] == "--help" || args[0] == "-help" || args[0] == "-h"):
+		name, args = "help", args[1:]
+	case len(args) > 0 && !strings.HasPrefix(args[0], "-"):
+		name, args = args[0], args[1:]
 	}
-	switch cmd {
-	case "serve":
-		return serve(ctx, args, getenv, stdout, stderr)
-	case "sample":
-		return sample(args, stdout, stderr)
-	case "import":
-		return importFile(ctx, args, getenv, stdout, stderr)
-	default:
-		fmt.Fprintf(stderr, "unknown command %q; the commands are serve, sample and import\n", cmd)
-		return errReported
+	for _, c := range commands {
+		if c.name == name {
+			err := c.run(ctx, args, getenv, stdout, stderr)
+			if errors.Is(err, flag.ErrHelp) {
+				return nil // the flags were listed, as asked
+			}
+			return err
+		}
 	}
+	fmt.Fprintf(stderr, "unknown command %q\n\n", name)
+	usage(stderr)
+	return errReported
 }
 
 // parse parses flags that may come before, between or after the
@@ -86,7 +129,18 @@ func orDefault(v, def string) string {
 	return v
 }
 
+// serve runs the web server until ctx ends. A stop that comes while it
+// is still starting (Ctrl-C as the database is opened) is a clean stop
+// too, whichever step of the start it interrupted.
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	err := startAndServe(ctx, args, getenv, stdout, stderr)
+	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}
+
+func startAndServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", orDefault(getenv("ADDR"), "localhost:8080"), "address to listen on (env ADDR)")

@@ -4,9 +4,11 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -92,5 +94,94 @@ func TestImportCommandExitsZeroOnlyWhenItCommitted(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "Areas row 2, Name") {
 		t.Errorf("the problem is not named by sheet, row and column:\n%s", out.String())
+	}
+}
+
+// TestServeStoppedWhileStartingStopsCleanly is a stop (Ctrl-C, SIGTERM)
+// that arrives before the server has finished starting: a clean stop,
+// not a failure. It happened in TestServeAnswersHealthzAndStopsWhenCancelled
+// when the cancel came before the queue had looked for unfinished imports.
+func TestServeStoppedWhileStartingStopsCleanly(t *testing.T) {
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var stderr bytes.Buffer
+	err := run(ctx, []string{"serve", "--addr", "127.0.0.1:0"},
+		env(map[string]string{"DATABASE_URL": filepath.Join(dir, "roster.db")}), io.Discard, &stderr)
+	if err != nil {
+		t.Errorf("serve stopped while starting: %v\n%s", err, stderr.String())
+	}
+}
+
+// badAreas writes a workbook of n areas, each without its name.
+func badAreas(t *testing.T, path string, n int) {
+	t.Helper()
+	rows := [][]any{{"Code", "Name"}}
+	for i := range n {
+		rows = append(rows, []any{fmt.Sprintf("A%02d", i), ""})
+	}
+	writeAreas(t, path, rows)
+}
+
+func TestImportCommandPrintsEveryProblem(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.xlsx")
+	badAreas(t, bad, 25)
+	var out, errOut bytes.Buffer
+	err := run(context.Background(), []string{"import", bad, "--db", filepath.Join(dir, "roster.db")}, env(nil), &out, &errOut)
+	if err == nil {
+		t.Fatalf("bad workbook: exit 0\n%s", out.String())
+	}
+	for row := 2; row <= 26; row++ {
+		if !strings.Contains(out.String(), fmt.Sprintf("Areas row %d, Name:", row)) {
+			t.Errorf("the problem of row %d is not printed", row)
+		}
+	}
+	if strings.Contains(out.String(), "more problems") {
+		t.Errorf("problems are left out:\n%s", out.String())
+	}
+}
+
+func TestImportCommandWritesTheProblemsWorkbook(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.xlsx")
+	badAreas(t, bad, 25)
+	problems := filepath.Join(dir, "out", "bad-problems.xlsx")
+	var out, errOut bytes.Buffer
+	err := run(context.Background(), []string{"import", bad, "--problems", problems, "--db", filepath.Join(dir, "roster.db")}, env(nil), &out, &errOut)
+	if err == nil {
+		t.Fatalf("bad workbook: exit 0\n%s", out.String())
+	}
+	if !strings.Contains(out.String(), problems) {
+		t.Errorf("the output does not say where the problems are:\n%s", out.String())
+	}
+	f, err := excelize.OpenFile(problems)
+	if err != nil {
+		t.Fatalf("no problems workbook: %v\n%s%s", err, out.String(), errOut.String())
+	}
+	defer f.Close()
+	rows, err := f.GetRows("Problems")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 26 || rows[1][0] != "Areas" || rows[1][1] != "2" || rows[1][2] != "Name" {
+		t.Errorf("the Problems sheet has %d rows, want a header and 25 problems: %q", len(rows), rows[:min(3, len(rows))])
+	}
+	if _, err := f.GetRows("Areas"); err != nil {
+		t.Errorf("the uploaded sheet is not beside the problems: %v", err)
+	}
+}
+
+func TestHelpListsTheCommands(t *testing.T) {
+	for _, args := range [][]string{{"help"}, {"--help"}, {"-h"}} {
+		var out bytes.Buffer
+		if err := run(context.Background(), args, env(nil), &out, io.Discard); err != nil {
+			t.Errorf("roster %s: %v, want exit 0", args[0], err)
+		}
+		for _, cmd := range []string{"serve", "sample", "import"} {
+			if !regexp.MustCompile(`(?m)^  ` + cmd + ` +\S.*$`).MatchString(out.String()) {
+				t.Errorf("roster %s does not describe %s in a line:\n%s", args[0], cmd, out.String())
+			}
+		}
 	}
 }

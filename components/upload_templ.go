@@ -61,7 +61,10 @@ func UploadPage(v UploadView) templ.Component {
 }
 
 // UploadForm is a plain form that works without JavaScript; with it, htmx
-// posts it in place and swaps in the import panel.
+// posts it in place and swaps in the import panel, or this form again with
+// the message of a refused upload (htmx-config lets 4xx answers swap).
+// The message takes the focus, from htmx or from the browser's autofocus.
+// While the file is sent, the button is disabled and the page says so.
 func UploadForm(v UploadView) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
@@ -84,14 +87,14 @@ func UploadForm(v UploadView) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		if v.Error != "" {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 4, "<p class=\"flash error\" role=\"alert\" id=\"upload-error\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 4, "<p class=\"flash error\" role=\"alert\" id=\"upload-error\" tabindex=\"-1\" autofocus>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var4 string
 			templ_7745c5c3_Var4, templ_7745c5c3_Err = templ.JoinStringErrs(v.Error)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `components/upload.templ`, Line: 22, Col: 65}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `components/upload.templ`, Line: 25, Col: 89}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var4))
 			if templ_7745c5c3_Err != nil {
@@ -102,7 +105,7 @@ func UploadForm(v UploadView) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 6, "<form method=\"post\" action=\"/imports\" enctype=\"multipart/form-data\" hx-post=\"/imports\" hx-target=\"#panel\" hx-swap=\"innerHTML\" hx-encoding=\"multipart/form-data\"><label for=\"file\">Workbook (.xlsx)</label><p class=\"hint\" id=\"file-hint\">An Excel workbook with the sheets Areas, Departments, Designations, Employees, Schedules, Drivers and Car Assignments. Missing sheets are skipped.</p><input type=\"file\" id=\"file\" name=\"file\" accept=\".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet\" required aria-describedby=\"file-hint\"")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 6, "<form method=\"post\" action=\"/imports\" enctype=\"multipart/form-data\" hx-post=\"/imports\" hx-target=\"#panel\" hx-swap=\"innerHTML\" hx-encoding=\"multipart/form-data\" hx-disabled-elt=\"find button[type=submit]\" hx-indicator=\"#upload-busy\"><label for=\"file\">Workbook (.xlsx)</label><p class=\"hint\" id=\"file-hint\">An Excel workbook with the sheets Areas, Departments, Designations, Employees, Schedules, Drivers and Car Assignments. Missing sheets are skipped.</p><input type=\"file\" id=\"file\" name=\"file\" accept=\".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet\" required aria-describedby=\"file-hint\"")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -120,7 +123,7 @@ func UploadForm(v UploadView) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 9, "<p><button class=\"button\" type=\"submit\">Upload and import</button> <span class=\"htmx-indicator\" aria-hidden=\"true\">Uploading…</span></p></form>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 9, "<p class=\"submit\"><button class=\"button\" type=\"submit\">Upload and import</button> <span class=\"htmx-indicator busy\" id=\"upload-busy\" role=\"status\">Sending the file to Roster… Keep this page open.</span></p></form>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -21,9 +21,9 @@ type StepView struct {
 	Written   bool   // whether created/updated/unchanged mean anything yet
 	Review    bool   // the counts are what saving would do
 	Undo      bool   // the step puts back what an import changed; it reads no sheet
-	Elapsed   string // e.g. "12 s"; empty before the step starts
-	Rate      string // e.g. "41,200 rows/s" while running
-	Left      string // e.g. "about 20 s left" while running
+	Busy      bool   // at work on something not measured row by row (checking, saving)
+	Activity  string // what a running step whose bar would mean nothing is doing
+	Elapsed   string // e.g. "12 seconds"; empty before the step starts
 }
 
 // SummaryView is the end of an import, or where it stands.
@@ -35,6 +35,8 @@ type SummaryView struct {
 	Problems  int
 	Final     bool
 	CanCancel bool
+	When      string // "Queued at …" before the start, "Started at …" after
+	Left      string // how long the whole import has left, in words; empty when not known
 	ReportURL string // the problems workbook; empty when there is none
 }
 
@@ -56,7 +58,6 @@ type ImportView struct {
 	Problems  []ProblemView // the first ones
 	Total     int           // every problem
 	Ahead     int           // imports queued before this one
-	Started   string
 	EventsURL string
 	Live      bool // connected to the event stream
 	Focus     bool // take the keyboard focus (swapped in after an upload)

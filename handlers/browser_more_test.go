@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 )
@@ -56,11 +55,7 @@ func TestBrowserPagesFitAPhoneScreen(t *testing.T) {
 	failed := a.upload(t, "a-rather-long-file-name-for-a-small-phone-screen.xlsx", bad, nil).Header.Get("Location")
 	readEvents(t, a.URL+failed+"/events")
 
-	if _, err := chromedp.Call(ctx, emulation.SetDeviceMetricsOverride, emulation.SetDeviceMetricsOverrideParams{
-		Width: 320, Height: 640, DeviceScaleFactor: 1, Mobile: true,
-	}); err != nil {
-		t.Fatal(err)
-	}
+	screenSize(t, ctx, 320, 640, true)
 	for _, path := range []string{"/", "/imports", failed} {
 		if err := chromedp.Do(ctx, chromedp.Navigate(a.URL+path), chromedp.WaitReady(chromedp.CSS("footer.site"))); err != nil {
 			t.Fatal(err)

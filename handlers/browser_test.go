@@ -374,9 +374,10 @@ func TestBrowserShowsStepsLiveWithJavaScript(t *testing.T) {
 		t.Errorf("main-frame navigations %q, want only the upload page", nav)
 	}
 
-	// The keyboard focus moved from the gone form to the import's heading.
-	if focused, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.activeElement ? document.activeElement.id : ""`)); err != nil || focused != "import-title" {
-		t.Errorf("the focus is on %q (%v), want the import's heading", focused, err)
+	// The keyboard focus moved from the gone form to the import, and at
+	// its end to the outcome (issue 9: 7).
+	if focused, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.activeElement ? document.activeElement.id : ""`)); err != nil || focused != "import-summary" {
+		t.Errorf("the focus is on %q (%v), want the outcome", focused, err)
 	}
 
 	// htmx pushed the import's own URL.

@@ -43,14 +43,11 @@ func comma(n int) string { return humanize.Comma(int64(n)) }
 
 func succeededSummary(st importer.Status) (title, message string) {
 	c := countChanges(st)
-	counts := fmt.Sprintf("%s created, %s updated, %s unchanged", comma(c.created), comma(c.updated), comma(c.unchanged))
-	if c.removed > 0 || st.RemoveMissing || st.Undoes != "" {
-		counts += ", " + comma(c.removed) + " removed"
-	}
 	if st.Undoes != "" {
+		counts := fmt.Sprintf("%s created, %s updated, %s unchanged, %s removed", comma(c.created), comma(c.updated), comma(c.unchanged), comma(c.removed))
 		return "Undo complete", "Every row the undone import changed is back as it was: " + counts + "."
 	}
-	return "Import complete", "Everything was saved: " + counts + "."
+	return "Import complete", outcomeWords(c.created, c.updated, c.unchanged, c.removed)
 }
 
 // reviewedSummary says what a review found, and that it wrote nothing.

@@ -51,20 +51,29 @@ type sentStep struct {
 
 func (s *Server) follow(ctx context.Context, stream *eventStream, sub *queue.Subscription) error {
 	sent := map[importer.StepKey]sentStep{}
+	var sentSummary components.SummaryView
 	// sendSteps sends each step that changed. A running step whose counts
 	// moved is sent at most once per throttle interval; any change of
 	// state goes at once. It returns how long until a held-back update is
 	// due, or 0.
 	sendSteps := func(st importer.Status, force bool) (time.Duration, error) {
 		now := s.now()
+		// A change of the summary (the import's state, its estimate) rides
+		// with the first step, sent for it if need be: the stream's only
+		// events are the steps and done. At the end, done brings it.
+		var summary *components.SummaryView
+		if sv := summaryView(st, now); !st.State.Final() && sv != sentSummary {
+			summary, sentSummary = &sv, sv
+		}
 		var due time.Duration
-		for _, step := range st.Steps {
+		for i, step := range st.Steps {
 			view := stepView(st, step, now)
 			last, ok := sent[step.Key]
-			if ok && last.view == view {
+			carry := i == 0 && summary != nil
+			if ok && !carry && last.view == view {
 				continue
 			}
-			if ok && !force && last.view.State == view.State {
+			if ok && !carry && !force && last.view.State == view.State {
 				if wait := s.throttle() - now.Sub(last.at); wait > 0 {
 					if due == 0 || wait < due {
 						due = wait
@@ -72,7 +81,11 @@ func (s *Server) follow(ctx context.Context, stream *eventStream, sub *queue.Sub
 					continue
 				}
 			}
-			html, err := s.fragments.step(ctx, view)
+			var with *components.SummaryView
+			if carry {
+				with = summary
+			}
+			html, err := s.fragments.step(ctx, view, with)
 			if err != nil {
 				return 0, err
 			}
@@ -105,6 +118,10 @@ func (s *Server) follow(ctx context.Context, stream *eventStream, sub *queue.Sub
 
 	keepAlive := time.NewTicker(s.cfg.KeepAlive)
 	defer keepAlive.Stop()
+	// The estimate counts down between snapshots: once a second the
+	// summary is looked at again, and sent if its words changed.
+	countdown := time.NewTicker(time.Second)
+	defer countdown.Stop()
 	held := time.NewTimer(time.Hour)
 	held.Stop()
 	defer held.Stop()
@@ -126,6 +143,7 @@ func (s *Server) follow(ctx context.Context, stream *eventStream, sub *queue.Sub
 			return ctx.Err()
 		case <-sub.C:
 		case <-held.C:
+		case <-countdown.C:
 		case <-keepAlive.C:
 			if err := stream.Comment("keep-alive"); err != nil {
 				return err
@@ -164,14 +182,14 @@ func (s *Server) throttle() time.Duration {
 // import share the work.
 type fragmentCache struct {
 	mu       sync.Mutex
-	m        map[components.StepView][]byte
+	m        map[stepFragment][]byte
 	outcomes map[string][]byte // by outcomeKey; only final imports
 }
 
 // outcome returns the rendered end of a finished import.
-func (c *fragmentCache) outcome(id string, render func() ([]byte, error)) ([]byte, error) {
+func (c *fragmentCache) outcome(key string, render func() ([]byte, error)) ([]byte, error) {
 	c.mu.Lock()
-	html, ok := c.outcomes[id]
+	html, ok := c.outcomes[key]
 	c.mu.Unlock()
 	if ok {
 		return html, nil
@@ -184,7 +202,7 @@ func (c *fragmentCache) outcome(id string, render func() ([]byte, error)) ([]byt
 	if c.outcomes == nil || len(c.outcomes) >= fragmentCacheSize/16 {
 		c.outcomes = make(map[string][]byte)
 	}
-	c.outcomes[id] = html
+	c.outcomes[key] = html
 	c.mu.Unlock()
 	return html, nil
 }
@@ -193,24 +211,37 @@ func (c *fragmentCache) outcome(id string, render func() ([]byte, error)) ([]byt
 // elapsed time moves), so it is simply emptied when full.
 const fragmentCacheSize = 4096
 
-// step returns the rendered step; callers must not change the bytes.
-func (c *fragmentCache) step(ctx context.Context, v components.StepView) ([]byte, error) {
+// stepFragment is what one step event shows: the step, and the summary
+// when it comes along.
+type stepFragment struct {
+	step    components.StepView
+	summary components.SummaryView
+	with    bool
+}
+
+// step returns the rendered step event, with the summary if it is not
+// nil; callers must not change the bytes.
+func (c *fragmentCache) step(ctx context.Context, v components.StepView, summary *components.SummaryView) ([]byte, error) {
+	key := stepFragment{step: v, with: summary != nil}
+	if summary != nil {
+		key.summary = *summary
+	}
 	c.mu.Lock()
-	html, ok := c.m[v]
+	html, ok := c.m[key]
 	c.mu.Unlock()
 	if ok {
 		return html, nil
 	}
 	var buf bytes.Buffer
-	if err := components.Step(v).Render(ctx, &buf); err != nil {
+	if err := components.StepEvent(v, summary).Render(ctx, &buf); err != nil {
 		return nil, err
 	}
 	html = buf.Bytes()
 	c.mu.Lock()
 	if c.m == nil || len(c.m) >= fragmentCacheSize {
-		c.m = make(map[components.StepView][]byte)
+		c.m = make(map[stepFragment][]byte)
 	}
-	c.m[v] = html
+	c.m[key] = html
 	c.mu.Unlock()
 	return html, nil
 }

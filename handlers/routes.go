@@ -16,6 +16,9 @@ func (s *Server) routes() http.Handler {
 	r.Use(middleware.Recoverer)
 	r.Use(s.logRequests)
 	r.Use(securityHeaders)
+	// HEAD is answered by the GET route, without its body, as monitors
+	// and link checkers expect; chi registers GET routes for GET alone.
+	r.Use(middleware.GetHead)
 	r.NotFound(s.notFound)
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, r, http.StatusMethodNotAllowed, titles[http.StatusMethodNotAllowed], "This address does not take that kind of request.")

@@ -22,9 +22,9 @@ var stepLabels = map[importer.StepState]string{
 
 // phaseLabels say what a running step is doing once its rows are read.
 var phaseLabels = map[importer.Phase]string{
-	importer.PhaseChecking: "Checking",
+	importer.PhaseChecking: "Checking references…",
 	importer.PhaseChecked:  "Checked, waiting to save",
-	importer.PhaseSaving:   "Saving",
+	importer.PhaseSaving:   "Saving…",
 }
 
 var stateLabels = map[importer.State]string{
@@ -35,6 +35,16 @@ var stateLabels = map[importer.State]string{
 	importer.Cancelled:   "Cancelled",
 	importer.Interrupted: "Interrupted",
 	importer.Reviewed:    "Checked, not saved",
+}
+
+// wrote reports whether an import's counts of created, updated and
+// unchanged rows are true of the database (or, for a review, would be).
+func wrote(st importer.Status) bool {
+	switch st.State {
+	case importer.Failed, importer.Cancelled, importer.Interrupted:
+		return false
+	}
+	return st.Problems == 0
 }
 
 // stepView is what the stepper shows of one step at the moment now.
@@ -52,12 +62,24 @@ func stepView(st importer.Status, s importer.Step, now time.Time) components.Ste
 		Unchanged: s.Unchanged,
 		Removed:   s.Removed,
 		Problems:  s.Problems,
-		Written:   s.State == importer.StepDone && st.State != importer.Failed && st.Problems == 0,
+		Written:   s.State == importer.StepDone && wrote(st),
 		Review:    st.Review,
 		Undo:      st.Undoes != "",
 	}
-	if label, ok := phaseLabels[s.Phase]; ok && s.State == importer.StepRunning {
-		v.Label = label
+	if s.State == importer.StepRunning {
+		if label, ok := phaseLabels[s.Phase]; ok {
+			v.Label = label
+		}
+		v.Busy = s.Phase == importer.PhaseChecking || s.Phase == importer.PhaseSaving
+		if s.Phase == importer.PhaseChecked {
+			v.Activity = "Nothing wrong. It is saved once every sheet has been checked."
+		}
+	}
+	// A done step of an import that ended without saving was checked, and
+	// perhaps saved in the transaction that was then undone: it is not
+	// "Done" in the sense a user reads it.
+	if s.State == importer.StepDone && st.State.Final() && !wrote(st) {
+		v.Label = "Checked, not saved"
 	}
 	if st.Review && s.State == importer.StepDone {
 		v.Label = "Checked" // a review saves nothing
@@ -73,38 +95,154 @@ func stepView(st importer.Status, s importer.Step, now time.Time) components.Ste
 	}
 	// Time is read at the snapshot, not now: every client then renders the
 	// same view of one snapshot, and the server renders it once for all.
-	if !st.Updated.IsZero() {
-		now = st.Updated
-	}
-	if el := s.Elapsed(now); el > 0 {
-		v.Elapsed = duration(el)
-		if s.State == importer.StepRunning && s.Phase == importer.PhaseReading && s.Rows > 0 {
-			rate := float64(s.Rows) / el.Seconds()
-			v.Rate = humanize.Comma(int64(rate)) + " rows/s"
-			if s.Total > s.Rows && rate > 0 {
-				left := time.Duration(float64(s.Total-s.Rows) / rate * float64(time.Second))
-				v.Left = "about " + duration(left) + " left"
-			}
-		}
+	if el := s.Elapsed(snapshotTime(st, now)); el > 0 {
+		v.Elapsed = spokenDuration(el)
 	}
 	return v
 }
 
-// duration says a length of time the way a person would read it.
-func duration(d time.Duration) string {
+// snapshotTime is the moment a status describes: when it was taken, or
+// now for a status that does not say.
+func snapshotTime(st importer.Status, now time.Time) time.Time {
+	if !st.Updated.IsZero() {
+		return st.Updated
+	}
+	return now
+}
+
+// spokenDuration says a length of time as people say it: "less than a
+// second", "4 seconds", "2 minutes 5 seconds", "1 hour 3 minutes".
+func spokenDuration(d time.Duration) string {
 	switch {
 	case d < time.Second:
-		return fmt.Sprintf("%d ms", d.Milliseconds())
+		return "less than a second"
 	case d < time.Minute:
-		return fmt.Sprintf("%.1f s", d.Seconds())
+		return counted(int(d/time.Second), "second")
 	case d < time.Hour:
-		return fmt.Sprintf("%d min %02d s", int(d.Minutes()), int(d.Seconds())%60)
+		m, s := int(d/time.Minute), int(d%time.Minute/time.Second)
+		return joinUnits(counted(m, "minute"), s, "second")
 	default:
-		return fmt.Sprintf("%d h %02d min", int(d.Hours()), int(d.Minutes())%60)
+		h, m := int(d/time.Hour), int(d%time.Hour/time.Minute)
+		return joinUnits(counted(h, "hour"), m, "minute")
 	}
 }
 
-func summaryView(st importer.Status) components.SummaryView {
+func counted(n int, unit string) string { return english.Plural(n, unit, "") }
+
+func joinUnits(first string, n int, unit string) string {
+	if n == 0 {
+		return first
+	}
+	return first + " " + counted(n, unit)
+}
+
+// aboutLeft says how long is left, rounded as people round it.
+func aboutLeft(d time.Duration) string {
+	switch {
+	case d < 10*time.Second:
+		return "A few seconds left"
+	case d < 50*time.Second:
+		return "About " + counted(int((d+5*time.Second)/(10*time.Second))*10, "second") + " left"
+	case d < 90*time.Minute:
+		return "About " + counted(max(1, int((d+30*time.Second)/time.Minute)), "minute") + " left"
+	default:
+		return "About " + counted(int((d+30*time.Minute)/time.Hour), "hour") + " left"
+	}
+}
+
+// Shares of an import's work: reading and checking its rows, then saving
+// them (about a quarter of the time on a large import: docs/performance.md).
+const (
+	readShare = 0.75
+	saveShare = 1 - readShare
+)
+
+// timeLeft estimates how long the import has left from the share of its
+// rows done so far and the time that took. It knows only once every
+// sheet's rows have been counted and enough is done to go by.
+func timeLeft(st importer.Status, now time.Time) (time.Duration, bool) {
+	if st.State != importer.Running || st.Started.IsZero() {
+		return 0, false
+	}
+	var total, done float64
+	for _, s := range st.Steps {
+		switch {
+		case s.State == importer.StepSkipped:
+			continue
+		case s.State == importer.StepPending && s.Total == 0:
+			return 0, false // not counted yet
+		}
+		rows := float64(max(s.Total, s.Rows))
+		total += rows
+		switch {
+		case s.State == importer.StepDone:
+			done += rows
+		case s.State == importer.StepRunning && s.Phase == importer.PhaseReading:
+			done += readShare * float64(s.Rows)
+		case s.State == importer.StepRunning:
+			done += readShare * rows
+		}
+	}
+	at := snapshotTime(st, now)
+	elapsed := at.Sub(st.Started)
+	if total == 0 || done < 0.01*total || elapsed < 2*time.Second {
+		return 0, false
+	}
+	// Counted down from the snapshot, so that the estimate keeps moving
+	// while a long step reports nothing new (a big sheet being saved).
+	left := time.Duration(float64(elapsed)*(total-done)/done) - max(0, now.Sub(at))
+	return max(0, left), true
+}
+
+// whenText says when an import was queued or started, and how long it took.
+func whenText(st importer.Status) string {
+	if st.Started.IsZero() {
+		text := "Queued at " + clock(st.Created)
+		if st.State.Final() {
+			text += "; it never started."
+		}
+		return text
+	}
+	text := "Started at " + clock(st.Started)
+	if st.State.Final() && !st.Finished.IsZero() {
+		text += "; took " + spokenDuration(st.Finished.Sub(st.Started)) + "."
+	}
+	return text
+}
+
+// clock writes a moment as people read it: "14:03:05 on 7 Dec 2026".
+func clock(t time.Time) string { return t.Local().Format("15:04:05 on 2 Jan 2006") }
+
+// outcomeWords says what a finished import did to the data, in words.
+func outcomeWords(created, updated, unchanged, removed int) string {
+	var changes []string
+	for _, c := range []struct {
+		n    int
+		what string
+	}{{created, "created"}, {updated, "updated"}, {removed, "removed"}} {
+		if c.n > 0 {
+			changes = append(changes, humanize.Comma(int64(c.n))+" "+c.what)
+		}
+	}
+	switch {
+	case len(changes) == 0 && unchanged == 0:
+		return "Nothing needed changing: the workbook has no rows."
+	case len(changes) == 0 && unchanged == 1:
+		return "Nothing needed changing: its one row already matches."
+	case len(changes) == 0:
+		return "Nothing needed changing: all " + humanize.Comma(int64(unchanged)) + " rows already match."
+	}
+	text := "Saved: " + english.WordSeries(changes, "and")
+	switch {
+	case unchanged == 1:
+		text += "; 1 row already matched"
+	case unchanged > 1:
+		text += "; " + humanize.Comma(int64(unchanged)) + " rows already matched"
+	}
+	return text + "."
+}
+
+func summaryView(st importer.Status, now time.Time) components.SummaryView {
 	v := components.SummaryView{
 		ImportID:  st.ID,
 		State:     string(st.State),
@@ -112,6 +250,7 @@ func summaryView(st importer.Status) components.SummaryView {
 		Final:     st.State.Final(),
 		CanCancel: !st.State.Final(),
 		Message:   st.Error,
+		When:      whenText(st),
 	}
 	switch st.State {
 	case importer.Queued:
@@ -123,6 +262,9 @@ func summaryView(st importer.Status) components.SummaryView {
 	case importer.Running:
 		v.Title = "Importing"
 		v.Message = "Nothing is saved until every sheet has been checked."
+		if left, ok := timeLeft(st, now); ok {
+			v.Left = aboutLeft(left)
+		}
 	case importer.Succeeded:
 		v.Title, v.Message = succeededSummary(st)
 	case importer.Reviewed:
@@ -146,11 +288,10 @@ func importView(st importer.Status, problems []importer.Problem, total int, ch c
 		Heading:   heading(st),
 		FileName:  st.FileName,
 		State:     string(st.State),
-		Summary:   summaryView(st),
+		Summary:   summaryView(st, now),
 		Warnings:  st.Warnings,
 		Total:     total,
 		Ahead:     st.Ahead,
-		Started:   st.Created.Local().Format("2 Jan 2006 15:04:05"),
 		EventsURL: "/imports/" + st.ID + "/events",
 		Live:      !st.State.Final(),
 		CancelURL: "/imports/" + st.ID + "/cancel",
@@ -175,11 +316,14 @@ func warningCount(st importer.Status) int { return max(st.WarningCount, len(st.W
 func historyRow(st importer.Status, names map[string]string) components.HistoryRow {
 	r := components.HistoryRow{
 		ID: st.ID, FileName: st.FileName, State: string(st.State), Label: stateLabels[st.State],
-		Started:  st.Created.Local().Format("2 Jan 2006 15:04"),
+		Started:  "Not started",
 		Problems: st.Problems,
 	}
+	if !st.Started.IsZero() {
+		r.Started = st.Started.Local().Format("2 Jan 2006 15:04")
+	}
 	if !st.Started.IsZero() && !st.Finished.IsZero() {
-		r.Duration = duration(st.Finished.Sub(st.Started))
+		r.Duration = spokenDuration(st.Finished.Sub(st.Started))
 	}
 	for _, s := range st.Steps {
 		r.Rows += s.Rows

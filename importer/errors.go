@@ -107,8 +107,12 @@ func unreadable(err error) *Error {
 		return Errorf(CodeBusy, err, "The server is busy reading other large workbooks. Nothing was started; upload the workbook again in a minute.")
 	case errors.Is(err, xlsx.ErrTooLarge):
 		return Errorf(CodeTooLarge, err, "The workbook is too large to import: %s. Split it into smaller workbooks.", reason(err, xlsx.ErrTooLarge))
+	case errors.Is(err, xlsx.ErrNotWorkbook):
+		// Whatever it is instead (an old .xls, an .xlsb, a CSV), the one
+		// thing to do is the same; the log has the detail.
+		return Errorf(CodeUnreadable, err, "This file is not an Excel workbook (.xlsx). Open it in Excel and save it as Excel Workbook.")
 	case errors.Is(err, xlsx.ErrNotXLSX):
-		return Errorf(CodeUnreadable, err, "The file is not a workbook Roster can read: %s. Open it in Excel, save it as an .xlsx workbook and upload it again.", reason(err, xlsx.ErrNotXLSX))
+		return Errorf(CodeUnreadable, err, "Roster cannot read this workbook: %s. Open it in Excel and save it again as Excel Workbook.", reason(err, xlsx.ErrNotXLSX))
 	default:
 		return Errorf(CodeUnreadable, err, "Part of the workbook could not be read (%s). Open it in Excel, save it again and upload it.", reason(err, nil))
 	}
@@ -121,7 +125,8 @@ func unreadable(err error) *Error {
 func reason(err, sentinel error) string {
 	msg := err.Error()
 	if sentinel != nil {
-		msg = strings.TrimPrefix(msg, sentinel.Error()+": ")
+		// Wherever it is: a sheet's error has the sheet's name first.
+		msg = strings.Replace(msg, sentinel.Error()+": ", "", 1)
 	}
 	return Cut(msg)
 }

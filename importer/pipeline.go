@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/dustin/go-humanize"
@@ -260,13 +261,15 @@ func sortProblems(ps []Problem) {
 	})
 }
 
-// piece is what the reader hands the writer: the start of a sheet with its
-// row count, a batch of its rows, or its end.
+// piece is what the reader hands the writer: first the row counts of every
+// sheet, then for each sheet its start with its row count, batches of its
+// rows, and its end.
 type piece struct {
-	total int // at the start: rows in the sheet, header included; 0 if unknown
-	rows  *batch
-	end   bool
-	err   error // at the end: why the sheet could not be read
+	totals []int // first: each sheet's total, in order
+	total  int   // at the start: rows in the sheet, header included; 0 if unknown
+	rows   *batch
+	end    bool
+	err    error // at the end: why the sheet could not be read
 }
 
 // found is a sheet of the workbook matched to a step.
@@ -292,15 +295,30 @@ func readSheets(wb *xlsx.Workbook, sheets []found, out chan<- piece, stop <-chan
 			return false
 		}
 	}
-	for _, f := range sheets {
+	// Every sheet is counted before any is read, so that the page can
+	// estimate the whole import from the start (the counting is a quick
+	// scan, and it was done sheet by sheet before anyway).
+	totals := make([]int, len(sheets))
+	for i, f := range sheets {
+		select {
+		case <-stop:
+			return
+		default:
+		}
 		total, err := wb.CountRows(f.name)
 		if err != nil {
 			total = 0 // progress without a total; reading will say what is wrong
 		}
-		if !send(piece{total: total}) {
+		totals[i] = total
+	}
+	if !send(piece{totals: totals}) {
+		return
+	}
+	for i, f := range sheets {
+		if !send(piece{total: totals[i]}) {
 			return
 		}
-		err = readSheet(wb, f.sheet, f.name, func(b batch) bool { return send(piece{rows: &b}) })
+		err := readSheet(wb, f.sheet, f.name, func(b batch) bool { return send(piece{rows: &b}) })
 		if !send(piece{end: true, err: err}) || err != nil {
 			return
 		}
@@ -339,6 +357,9 @@ func (r *run) importWorkbook(ctx context.Context, st Storage, path string) error
 		for range pieces { // let the reader see stop and end
 		}
 	}()
+	if err := r.countSheets(ctx, order, pieces); err != nil {
+		return err
+	}
 
 	for _, sh := range Sheets {
 		if err := ctx.Err(); err != nil {
@@ -360,6 +381,26 @@ func (r *run) importWorkbook(ctx context.Context, st Storage, path string) error
 		return nil // the deferred rollback undoes everything
 	}
 	return r.save(ctx, tx)
+}
+
+// countSheets takes the reader's first piece, the row count of every
+// sheet, and shows each on its step while it waits.
+func (r *run) countSheets(ctx context.Context, order []found, pieces <-chan piece) error {
+	var first piece
+	select {
+	case p, ok := <-pieces:
+		if !ok {
+			return ctx.Err()
+		}
+		first = p
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	for i, f := range order {
+		r.step(f.sheet.Step).Total = max(0, first.totals[i]-1) // the header row
+	}
+	r.publish()
+	return nil
 }
 
 // save records what every checked sheet changes, in step order, then
@@ -473,8 +514,9 @@ func (r *run) matchSheets(wb *xlsx.Workbook) map[StepKey]string {
 			}
 		}
 		switch {
-		case Normalize(info.Name) == Normalize(ProblemsName):
-			// The problems workbook's own sheet: ignored on purpose.
+		case Normalize(info.Name) == Normalize(ProblemsName), Normalize(info.Name) == Normalize(ReadMeName):
+			// Sheets Roster writes itself (the problems workbook's list,
+			// the template's instructions): ignored on purpose.
 		case info.Hidden:
 			r.warn(fmt.Sprintf("Sheet %s is hidden; it was ignored.", Quote(info.Name)))
 		case match == nil:
@@ -505,7 +547,7 @@ func (r *run) importSheet(ctx context.Context, tx Tx, sh *Sheet, name string, pi
 	for p := range pieces {
 		if p.end {
 			if p.err != nil {
-				return unreadable(fmt.Errorf("sheet %q: %w", name, p.err))
+				return unreadable(namingSheet(p.err, name))
 			}
 			break
 		}
@@ -541,6 +583,15 @@ func (r *run) importSheet(ctx context.Context, tx Tx, sh *Sheet, name string, pi
 	return nil
 }
 
+// namingSheet is a reader's error that names the sheet it is about,
+// once: most of them already do.
+func namingSheet(err error, name string) error {
+	if strings.Contains(err.Error(), fmt.Sprintf("%q", name)) {
+		return err
+	}
+	return fmt.Errorf("sheet %q: %w", name, err)
+}
+
 // checkSheet runs the rules that look across rows: keys not repeated,
 // unique values unique in the workbook and the database, references that
 // lead somewhere.
@@ -558,7 +609,7 @@ func (r *run) checkSheet(ctx context.Context, tx Tx, sh *Sheet, name string) err
 	for _, rp := range repeats {
 		problems = append(problems, Problem{
 			Sheet: name, Row: rp.Row, Column: keyHeader, Value: Cut(rp.Value),
-			Message: fmt.Sprintf("%s %s is repeated: row %d already has it", keyName, Quote(rp.Value), rp.FirstRow),
+			Message: fmt.Sprintf("%s %s is repeated: row %d already has it.", keyName, Quote(rp.Value), rp.FirstRow),
 		})
 	}
 	for _, field := range sh.Unique {
@@ -573,7 +624,7 @@ func (r *run) checkSheet(ctx context.Context, tx Tx, sh *Sheet, name string) err
 		for _, rp := range repeats {
 			problems = append(problems, Problem{
 				Sheet: name, Row: rp.Row, Column: col.Header, Value: Cut(rp.Value),
-				Message: fmt.Sprintf("%s %s is also on row %d; each must be different", col.Header, Quote(rp.Value), rp.FirstRow),
+				Message: fmt.Sprintf("%s %s is also on row %d; each must be different.", col.Header, Quote(rp.Value), rp.FirstRow),
 			})
 		}
 		if r.removes(sh.Step) {
@@ -588,7 +639,7 @@ func (r *run) checkSheet(ctx context.Context, tx Tx, sh *Sheet, name string) err
 		for _, tk := range taken {
 			problems = append(problems, Problem{
 				Sheet: name, Row: tk.Row, Column: col.Header, Value: Cut(tk.Value),
-				Message: fmt.Sprintf("%s %s already belongs to %s %s in Roster", col.Header, Quote(tk.Value), keyHeader, Quote(tk.Owner)),
+				Message: fmt.Sprintf("%s %s already belongs to %s %s in Roster.", col.Header, Quote(tk.Value), keyHeader, Quote(tk.Owner)),
 			})
 		}
 	}
@@ -600,9 +651,9 @@ func (r *run) checkSheet(ctx context.Context, tx Tx, sh *Sheet, name string) err
 			return err
 		}
 		for _, d := range dangling {
-			msg := fmt.Sprintf("%s %s is not in the %s sheet and not yet in Roster; add it there or correct the value", col.Header, Quote(d.Value), target.Name)
+			msg := fmt.Sprintf("%s %s is not in the %s sheet and not yet in Roster; add it there or correct the value.", col.Header, Quote(d.Value), target.Name)
 			if d.Removed {
-				msg = fmt.Sprintf("%s %s is not in the %s sheet, so this upload removes it from Roster, but this row still refers to it; add it back to the %s sheet or correct the value", col.Header, Quote(d.Value), target.Name, target.Name)
+				msg = fmt.Sprintf("%s %s is not in the %s sheet, so this upload removes it from Roster, but this row still refers to it; add it back to the %s sheet or correct the value.", col.Header, Quote(d.Value), target.Name, target.Name)
 			}
 			problems = append(problems, Problem{Sheet: name, Row: d.Row, Column: col.Header, Value: Cut(d.Value), Message: msg})
 		}
@@ -650,7 +701,7 @@ func (r *run) checkOrphans(ctx context.Context, tx Tx, sh *Sheet, name string) (
 				}
 				problems = append(problems, Problem{
 					Sheet: name, Column: keyHeader, Value: Cut(o.Value),
-					Message: fmt.Sprintf("%s %s is not in this sheet, so this upload would remove it from Roster, but %s %s %s%s in Roster still refers to it; keep it in this sheet, or upload the %s sheet too without the rows that refer to it",
+					Message: fmt.Sprintf("%s %s is not in this sheet, so this upload would remove it from Roster, but %s %s %s%s in Roster still refers to it; keep it in this sheet, or upload the %s sheet too without the rows that refer to it.",
 						keyHeader, Quote(o.Value), child.StepName, child.Column(child.Key[0]).Header, Quote(o.Referrer), more, child.Name),
 				})
 			}

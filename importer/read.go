@@ -31,6 +31,10 @@ type batch struct {
 // uploaded again.
 const ProblemsName = "Problems"
 
+// ReadMeName names the template's first sheet, which says how to fill the
+// workbook in; it is ignored on upload, without a warning.
+const ReadMeName = "Read me"
+
 // sheetReader turns the rows of one sheet into values for its table.
 type sheetReader struct {
 	sheet    *Sheet
@@ -84,13 +88,13 @@ func readSheet(wb *xlsx.Workbook, sh *Sheet, name string, send func(batch) bool)
 		return err
 	}
 	if r.cols == nil {
-		cur.problems = append(cur.problems, Problem{Sheet: name, Message: "the sheet has no header row; use the template's headers"})
+		cur.problems = append(cur.problems, Problem{Sheet: name, Message: "The sheet has no header row; use the template's headers."})
 	}
 	for _, m := range rows.Merged() {
 		if m.LastRow > r.headerAt && r.headerAt > 0 {
 			cur.problems = append(cur.problems, Problem{
 				Sheet: name, Row: max(m.FirstRow, r.headerAt+1), Column: r.headerName(m.FirstCol),
-				Message: fmt.Sprintf("cells %s are merged; unmerge them and give each cell its own value", rangeName(m)),
+				Message: fmt.Sprintf("Cells %s are merged; unmerge them and give each cell its own value.", rangeName(m)),
 			})
 		}
 	}
@@ -145,7 +149,7 @@ func (r *sheetReader) readHeader(row xlsx.Row) []Problem {
 			// tell, so it asks rather than silently ignoring one.
 			dup = append(dup, Problem{
 				Sheet: r.name, Row: row.Number, Column: col.Header, Value: text,
-				Message: fmt.Sprintf("the column %q appears twice (columns %s and %s); keep one",
+				Message: fmt.Sprintf("The column %q appears twice (columns %s and %s); keep one.",
 					col.Header, xlsx.ColumnName(r.cols[i]), xlsx.ColumnName(c.Col)),
 			})
 		}
@@ -166,7 +170,7 @@ func (r *sheetReader) readHeader(row xlsx.Row) []Problem {
 		if r.cols[i] < 0 && col.Required {
 			problems = append(problems, Problem{
 				Sheet: r.name, Row: row.Number, Column: col.Header,
-				Message: fmt.Sprintf("the required column %q is missing from the header row", col.Header),
+				Message: fmt.Sprintf("The required column %q is missing from the header row.", col.Header),
 			})
 		}
 	}
@@ -231,7 +235,7 @@ func (r *sheetReader) readRow(row xlsx.Row) ([]any, []Problem) {
 		if col.Required && values[i+1] == nil && r.cols[i] >= 0 && !hasProblem(problems, col.Header) {
 			problems = append(problems, Problem{
 				Sheet: r.name, Row: row.Number, Column: col.Header,
-				Message: fmt.Sprintf("%s is required", col.Header),
+				Message: fmt.Sprintf("%s is required.", col.Header),
 			})
 		}
 	}
@@ -315,7 +319,7 @@ func convert(col Column, c xlsx.Cell, date1904 bool) (any, error) {
 	case KindWhole:
 		n, err := strconv.Atoi(text)
 		if err != nil || n < col.Min || n > col.Max {
-			return nil, fmt.Errorf("expected a whole number of %s from %d to %d, found %s",
+			return nil, fmt.Errorf("Expected a whole number of %s from %d to %d, found %s.",
 				strings.ToLower(col.Header), col.Min, col.Max, Quote(text))
 		}
 		return n, nil
@@ -323,7 +327,7 @@ func convert(col Column, c xlsx.Cell, date1904 bool) (any, error) {
 	return text, nil
 }
 
-var errEmail = errors.New("expected an email address like name@example.com")
+var errEmail = errors.New("Expected an email address like name@example.com")
 
 // checkEmail accepts one @ with a non-empty local part and a dot in the
 // domain, and returns the address in lower case.
@@ -332,10 +336,10 @@ func checkEmail(s string) (string, error) {
 	if !ok || local == "" || strings.Contains(domain, "@") ||
 		!strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") ||
 		strings.ContainsAny(s, " \t\r\n<>,;") {
-		return "", fmt.Errorf("%w, found %s", errEmail, Quote(s))
+		return "", fmt.Errorf("%w, found %s.", errEmail, Quote(s))
 	}
 	if _, err := mail.ParseAddress(s); err != nil {
-		return "", fmt.Errorf("%w, found %s", errEmail, Quote(s))
+		return "", fmt.Errorf("%w, found %s.", errEmail, Quote(s))
 	}
 	return strings.ToLower(s), nil
 }

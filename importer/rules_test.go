@@ -431,6 +431,7 @@ func importPath(t *testing.T, ctx context.Context, d *testDB, path string, repor
 	if err != nil {
 		t.Fatalf("Import: %v (status %q: %s)", err, res.Status.State, res.Status.Error)
 	}
+	wantSentences(t, res)
 	return res
 }
 
@@ -794,7 +795,7 @@ func TestRequired(t *testing.T) {
 					{"E9", "Dee Fox", "D1", "MGR"},
 				}}}
 			},
-			problems: []problem{{"Employees", 2, "Email", "", `the required column "Email" is missing`}},
+			problems: []problem{{"Employees", 2, "Email", "", `The required column "Email" is missing`}},
 		},
 		{
 			name: "an optional column may be missing",
@@ -875,10 +876,13 @@ func TestDates(t *testing.T) {
 		{name: "a date-and-time cell gives its date", cell: num{v: serial(time.Date(2024, 3, 31, 18, 0, 0, 0, time.UTC)), fmtID: 22}, want: "2024-03-31"},
 		{name: "text YYYY-MM-DD", cell: "2024-03-31", want: "2024-03-31"},
 		{name: "text YYYY-MM-DD with spaces around", cell: " 2024-03-31 ", want: "2024-03-31"},
-		{name: "a plain number is a problem", cell: 45382, val: "45382", msg: "expected a date like 2024-03-31 or a date-formatted cell, found the number 45382"},
-		{name: "day/month/year text is a problem that says what was expected", cell: "31/03/2024", val: "31/03/2024", msg: `expected a date like 2024-03-31 or a date-formatted cell, found "31/03/2024"`},
-		{name: "a day that does not exist is a problem", cell: "2024-02-30", val: "2024-02-30", msg: "expected a date like 2024-03-31"},
-		{name: "a time-only cell is a problem", cell: clock(9, 0), val: "0.375", msg: "expected a date like 2024-03-31"},
+		{name: "a plain number is a problem", cell: 45382, val: "45382", msg: "Expected a date like 2024-03-31 or a date-formatted cell, found the number 45382"},
+		{name: "day/month/year text is a problem that says what was expected", cell: "31/03/2024", val: "31/03/2024", msg: `Expected a date like 2024-03-31 or a date-formatted cell, found "31/03/2024"`},
+		{name: "a day that does not exist says so", cell: "2024-02-30", val: "2024-02-30", msg: `The date "2024-02-30" does not exist: February 2024 has 29 days.`},
+		{name: "a day that does not exist in day/month/year text says so", cell: "31/02/2024", val: "31/02/2024", msg: `The date "31/02/2024" does not exist: February 2024 has 29 days.`},
+		{name: "the 29th of February of a common year does not exist", cell: "2023-02-29", val: "2023-02-29", msg: `The date "2023-02-29" does not exist: February 2023 has 28 days.`},
+		{name: "a month that does not exist says so", cell: "2024-13-01", val: "2024-13-01", msg: `The date "2024-13-01" does not exist: there is no month 13.`},
+		{name: "a time-only cell is a problem", cell: clock(9, 0), val: "0.375", msg: "Expected a date like 2024-03-31"},
 	} {
 		rc := ruleCase{
 			name: c.name, seed: true,
@@ -916,11 +920,11 @@ func TestTimes(t *testing.T) {
 		{name: "text HH:MM and H:MM", seed: true, book: shift("09:00", "7:05"), check: stored("09:00|07:05")},
 		{name: "a shift may end before it starts, overnight", seed: true, book: shift("22:00", clock(6, 0)), check: stored("22:00|06:00")},
 		{name: "25:00 is a problem", seed: true, book: shift("25:00", "17:00"),
-			problems: []problem{{"Schedules", 2, "Shift Start", "25:00", `expected a time like 09:30 or a time-formatted cell, found "25:00"`}}},
+			problems: []problem{{"Schedules", 2, "Shift Start", "25:00", `Expected a time like 09:30 or a time-formatted cell, found "25:00"`}}},
 		{name: "12-hour text is a problem", seed: true, book: shift("09:00", "5pm"),
-			problems: []problem{{"Schedules", 2, "Shift End", "5pm", "expected a time like 09:30"}}},
+			problems: []problem{{"Schedules", 2, "Shift End", "5pm", "Expected a time like 09:30"}}},
 		{name: "a plain number is a problem", seed: true, book: shift(0.375, "17:00"),
-			problems: []problem{{"Schedules", 2, "Shift Start", "0.375", "expected a time like 09:30 or a time-formatted cell, found the number 0.375"}}},
+			problems: []problem{{"Schedules", 2, "Shift Start", "0.375", "Expected a time like 09:30 or a time-formatted cell, found the number 0.375"}}},
 		{name: "a date in a date column, a time in a time column", seed: true,
 			book: func() book {
 				return book{{name: "Schedules", rows: [][]any{
@@ -929,8 +933,8 @@ func TestTimes(t *testing.T) {
 				}}}
 			},
 			problems: []problem{
-				{"Schedules", 2, "Date", "09:00", "expected a date"},
-				{"Schedules", 2, "Shift Start", "2024-04-01", "expected a time"},
+				{"Schedules", 2, "Date", "09:00", "Expected a date"},
+				{"Schedules", 2, "Shift Start", "2024-04-01", "Expected a time"},
 			}},
 	})
 }
@@ -953,7 +957,7 @@ func TestEmails(t *testing.T) {
 		cases = append(cases, ruleCase{
 			name: c.name, seed: true,
 			book:     oneEmployee(func(s *sheet) { s.set("C2", c.email) }),
-			problems: []problem{{"Employees", 2, "Email", c.email, "expected an email address like name@example.com"}},
+			problems: []problem{{"Employees", 2, "Email", c.email, "Expected an email address like name@example.com"}},
 		})
 	}
 	runCases(t, openSQLite, cases)
@@ -1124,7 +1128,7 @@ func TestSeats(t *testing.T) {
 		{"a negative number is a problem", -3, "-3"},
 	} {
 		cases = append(cases, ruleCase{name: c.name, seed: true, book: car(c.cell),
-			problems: []problem{{"Car Assignments", 2, "Seats", c.val, "expected a whole number of seats from 1 to 99"}}})
+			problems: []problem{{"Car Assignments", 2, "Seats", c.val, "Expected a whole number of seats from 1 to 99"}}})
 	}
 	runCases(t, openSQLite, cases)
 }
@@ -1243,8 +1247,8 @@ func TestReferences(t *testing.T) {
 				)
 			},
 			problems: []problem{
-				{"Employees", 2, "Email", "not an email", "expected an email address"},
-				{"Drivers", 2, "License Expiry", "not a date", "expected a date"},
+				{"Employees", 2, "Email", "not an email", "Expected an email address"},
+				{"Drivers", 2, "License Expiry", "not a date", "Expected a date"},
 			},
 		},
 	})
@@ -1339,9 +1343,9 @@ func TestFormulasErrorsAndMergedCells(t *testing.T) {
 				[]any{"W", raw{`t="e"`, `<v>#REF!</v>`}},
 			),
 			problems: []problem{
-				{"Areas", 2, "Name", "#N/A", "the cell shows the error #N/A"},
-				{"Areas", 3, "Code", "#DIV/0!", "the cell shows the error #DIV/0!"},
-				{"Areas", 4, "Name", "#REF!", "the cell shows the error #REF!"},
+				{"Areas", 2, "Name", "#N/A", "The cell shows the error #N/A"},
+				{"Areas", 3, "Code", "#DIV/0!", "The cell shows the error #DIV/0!"},
+				{"Areas", 4, "Name", "#REF!", "The cell shows the error #REF!"},
 			},
 		},
 		{
@@ -1372,8 +1376,8 @@ func TestFormulasErrorsAndMergedCells(t *testing.T) {
 				[]any{raw{`t="str"`, `<f>"S"</f>`}, "South"},
 			),
 			problems: []problem{
-				{"Areas", 2, "Name", "", "the formula has no saved result"},
-				{"Areas", 3, "Code", "", "the formula has no saved result"},
+				{"Areas", 2, "Name", "", "The formula has no saved result"},
+				{"Areas", 3, "Code", "", "The formula has no saved result"},
 			},
 		},
 		{
@@ -1384,7 +1388,7 @@ func TestFormulasErrorsAndMergedCells(t *testing.T) {
 				}}}
 			},
 			problems: []problem{
-				{"Areas", 3, "Code", "", "cells A3:B3 are merged"},
+				{"Areas", 3, "Code", "", "Cells A3:B3 are merged"},
 				// Merging keeps only the first cell's value, in Excel as in excelize.
 				{"Areas", 3, "Name", "", "Name is required"},
 			},
@@ -1434,7 +1438,7 @@ func testAllOrNothing(t *testing.T, open opener) {
 		if res.Status.State != importer.Failed || res.Status.Problems != 1 || !strings.Contains(res.Status.Error, "nothing was saved") {
 			t.Errorf("status %s, %d problems, error %q; want failed, 1 problem, nothing saved", res.Status.State, res.Status.Problems, res.Status.Error)
 		}
-		wantProblems(t, res.Problems, problem{"Car Assignments", 2, "Seats", "four", "expected a whole number of seats"})
+		wantProblems(t, res.Problems, problem{"Car Assignments", 2, "Seats", "four", "Expected a whole number of seats"})
 		if after := d.dump(t); after != before {
 			t.Errorf("the database changed:\nbefore:\n%s\nafter:\n%s", before, after)
 		}
@@ -1460,10 +1464,10 @@ func testAllOrNothing(t *testing.T, open opener) {
 		}
 		want := []problem{
 			{"Areas", 3, "Name", "", "Name is required"},
-			{"Employees", 3, "Email", "bob", "expected an email address"},
-			{"Schedules", 4, "Shift Start", "25:00", "expected a time"},
+			{"Employees", 3, "Email", "bob", "Expected an email address"},
+			{"Schedules", 4, "Shift Start", "25:00", "Expected a time"},
 			{"Drivers", 3, "License No", "L-100", "is also on row 2"},
-			{"Car Assignments", 2, "Seats", "2.5", "expected a whole number of seats"},
+			{"Car Assignments", 2, "Seats", "2.5", "Expected a whole number of seats"},
 		}
 		wantProblems(t, res.Problems, want...)
 		for i := range min(len(want), len(res.Problems)) { // in the order a user fixes them
@@ -1602,4 +1606,25 @@ func TestPostgres(t *testing.T) {
 	t.Run("unique values", func(t *testing.T) { runCases(t, openPostgres, uniqueCases()) })
 	t.Run("text the database refuses", func(t *testing.T) { testTextTheDatabaseRefuses(t, openPostgres) })
 	t.Run("hostile workbooks stay small", func(t *testing.T) { testHostileWorkbooksStaySmall(t, openPostgres) })
+}
+
+// TestEverySheetIsCountedBeforeAnyIsRead: the first status that shows a
+// step running already knows how many rows every sheet has, so the page
+// can estimate the whole import from the start (issue 9: 4).
+func TestEverySheetIsCountedBeforeAnyIsRead(t *testing.T) {
+	d := openSQLite(t)
+	var first *importer.Status
+	importPath(t, t.Context(), d, base().write(t), func(st importer.Status) {
+		if first == nil && st.Step(importer.StepAreas).State == importer.StepRunning {
+			first = &st
+		}
+	})
+	if first == nil {
+		t.Fatal("no status showed the areas running")
+	}
+	for key, want := range baseRows {
+		if got := first.Step(key).Total; got != want {
+			t.Errorf("when the areas started, %s had a total of %d rows, want %d", key, got, want)
+		}
+	}
 }

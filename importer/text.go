@@ -171,7 +171,7 @@ func checkLength(s string) error {
 		return nil
 	}
 	if n := cellLength(s); n > MaxCellChars {
-		return fmt.Errorf("the cell holds %s characters, more than the %s a cell can hold; shorten it",
+		return fmt.Errorf("The cell holds %s characters, more than the %s a cell can hold; shorten it.",
 			humanize.Comma(int64(n)), humanize.Comma(int64(MaxCellChars)))
 	}
 	return nil
@@ -182,7 +182,7 @@ func checkLength(s string) error {
 // (NUL) or not writable in a workbook, so nothing Roster can keep.
 func checkControl(s string) error {
 	if r, found := controlIn(s); found {
-		return fmt.Errorf("the cell contains a control character (U+%04X), which Roster cannot keep; delete it", r)
+		return fmt.Errorf("The cell contains a control character (U+%04X), which Roster cannot keep; delete it.", r)
 	}
 	return nil
 }

@@ -70,7 +70,7 @@ func testTextTheDatabaseRefuses(t *testing.T, open opener) {
 		reportedCase(ruleCase{
 			name:     "a value cut for the problem never splits a character",
 			book:     with("Employees", "C2", long),
-			problems: []problem{{"Employees", 2, "Email", long[:1+2*199] + "…", "expected an email address"}},
+			problems: []problem{{"Employees", 2, "Email", long[:1+2*199] + "…", "Expected an email address"}},
 		}),
 		{
 			name: "tab, line feed and carriage return are kept",

@@ -39,6 +39,11 @@ func NewLocal(st *store.Store, dir string, log *slog.Logger) (*Local, error) {
 // then runs queued imports until ctx ends.
 func (q *Local) Run(ctx context.Context) error {
 	if err := q.interruptLeftovers(ctx); err != nil {
+		if ctx.Err() != nil {
+			// Stopped while starting: a clean stop. The leftovers are
+			// still unfinished, and the next start marks them.
+			return nil
+		}
 		return err
 	}
 	q.SweepUploads(ctx)

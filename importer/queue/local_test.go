@@ -138,3 +138,17 @@ func TestAnImportRunningWhenTheServerStopsIsInterrupted(t *testing.T) {
 		t.Errorf("an interrupted import wrote %d rows", n)
 	}
 }
+
+// TestARunnerStoppedWhileStartingStopsCleanly stops the runner before it
+// has looked for the imports a previous process left: a server told to
+// stop while it starts stops, and says nothing failed.
+func TestARunnerStoppedWhileStartingStopsCleanly(t *testing.T) {
+	d := openSQLite(t)
+	q, err := queue.NewLocal(d.st, filepath.Join(t.TempDir(), "uploads"), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	noErr(t, err)
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if err := q.Run(ctx); err != nil {
+		t.Errorf("a runner stopped while starting returned %v", err)
+	}
+}

@@ -414,7 +414,7 @@ func openRaw(t testing.TB, dsn string) *sql.DB {
 	if isPostgres(dsn) {
 		db, err = sql.Open("pgx", dsn)
 	} else {
-		db, err = sql.Open("sqlite", "file:"+dsn+"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)")
+		db, err = sql.Open("sqlite", "file:"+dsn+"?_pragma=busy_timeout(10000)")
 	}
 	if err != nil {
 		t.Fatal(err)
@@ -454,4 +454,20 @@ func diffLines(want, got []string) string {
 		return "(the same lines, in another order)"
 	}
 	return b.String()
+}
+
+// A new SQLite database is in WAL mode once opened, so that the pages
+// read while an import writes. The mode is set once, under the
+// migrations' lock, rather than by every new connection: several
+// connections switching a new file at once are refused without waiting.
+func TestANewSQLiteDatabaseIsInWALMode(t *testing.T) {
+	dsn := filepath.Join(t.TempDir(), "roster.db")
+	openStore(t, dsn)
+	var mode string
+	if err := openRaw(t, dsn).QueryRow(`PRAGMA journal_mode`).Scan(&mode); err != nil {
+		t.Fatal(err)
+	}
+	if mode != "wal" {
+		t.Fatalf("journal mode %q, want wal", mode)
+	}
 }

@@ -55,12 +55,13 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 				return nil, fmt.Errorf("create database directory: %w", err)
 			}
 		}
-		// WAL lets the pages read while an import writes; the busy
-		// timeout makes a second writer wait instead of failing at once.
-		// Temporary tables stay on disk so a big import's staging does
-		// not grow the heap.
+		// The busy timeout makes a second writer wait instead of failing
+		// at once. Temporary tables stay on disk so a big import's
+		// staging does not grow the heap. The journal mode is not set
+		// here, on every new connection, but once under the migrations'
+		// lock (see migrate).
 		s.db, err = sql.Open("sqlite", "file:"+dsn+
-			"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)"+
+			"?_pragma=busy_timeout(10000)"+
 			"&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(ON)&_pragma=temp_store(FILE)")
 	}
 	if err != nil {
@@ -117,6 +118,17 @@ func (s *Store) migrate(ctx context.Context, dsn string) error {
 		return fmt.Errorf("lock the database for its migrations: %w", err)
 	}
 	defer unlock()
+	if !s.postgres {
+		// WAL lets the pages read while an import writes. The mode is
+		// kept in the database file, so setting it once is enough; it is
+		// set under the lock because switching a new database to WAL
+		// needs it to itself, and SQLite answers "database is locked" at
+		// once, without waiting, to a second connection switching it at
+		// the same moment (instances starting together on a new file).
+		if _, err := s.db.ExecContext(ctx, `PRAGMA journal_mode = WAL`); err != nil {
+			return fmt.Errorf("set the journal mode: %w", err)
+		}
+	}
 	if err := s.adoptLegacy(ctx, dialect, provider.ListSources()); err != nil {
 		return fmt.Errorf("adopt the migrations of an earlier release: %w", err)
 	}

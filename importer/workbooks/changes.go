@@ -29,7 +29,7 @@ func WriteChanges(ctx context.Context, st *store.Store, id string, w io.Writer) 
 		}
 	}
 	if b.sheets == 0 {
-		sw, err := b.newSheet("Changes")
+		sw, err := b.newSheet("Changes", 0)
 		if err != nil {
 			return err
 		}
@@ -112,7 +112,7 @@ func (b *book) changesSheet(ctx context.Context, st *store.Store, id string, sh 
 
 // changesHeader adds a changes sheet and writes its header row.
 func (b *book) changesHeader(name string, headers []string) (*excelize.StreamWriter, error) {
-	sw, err := b.newSheet(name)
+	sw, err := b.newSheet(name, 1)
 	if err != nil {
 		return nil, err
 	}

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
 
@@ -48,9 +49,15 @@ const problemsSheet = importer.ProblemsName
 // column takes; the header row is frozen; codes, IDs and text columns are
 // formatted as Text (so "007" stays "007" when typed), date columns as
 // yyyy-mm-dd and time columns as hh:mm.
+//
+// A first sheet, Read me, says how to fill it in, with an example row of
+// each sheet; the reader ignores it.
 func WriteTemplate(w io.Writer) error {
 	b := newBook()
 	defer b.close()
+	if err := b.readMe(); err != nil {
+		return err
+	}
 	for _, sh := range importer.Sheets {
 		sw, err := b.contractSheet(sh)
 		if err != nil {
@@ -61,6 +68,107 @@ func WriteTemplate(w io.Writer) error {
 		}
 	}
 	return b.writeTo(w)
+}
+
+// readMe writes the template's Read me sheet: a few lines on filling the
+// workbook in, then each sheet's header row with an example row under
+// it, from the sheets' own description.
+func (b *book) readMe() error {
+	sw, err := b.newSheet(importer.ReadMeName, 0)
+	if err != nil {
+		return err
+	}
+	ids, err := b.roles(roleTitle, roleHeader)
+	if err != nil {
+		return err
+	}
+	bold, hs := ids[0], ids[1]
+	widest := 0
+	for _, sh := range importer.Sheets {
+		widest = max(widest, len(sh.Columns))
+	}
+	for i := range widest {
+		if err := sw.SetColWidth(i+1, i+1, 22); err != nil {
+			return err
+		}
+	}
+	row := 0
+	put := func(cells ...any) error {
+		row++
+		return sw.SetRow("A"+strconv.Itoa(row), cells)
+	}
+	if err := put(excelize.Cell{StyleID: bold, Value: "How to fill in this workbook"}); err != nil {
+		return err
+	}
+	for _, line := range readMeLines() {
+		if err := put(line); err != nil {
+			return err
+		}
+	}
+	row++
+	if err := put(excelize.Cell{StyleID: bold, Value: "An example row for each sheet"}); err != nil {
+		return err
+	}
+	for _, sh := range importer.Sheets {
+		head, example := make([]any, len(sh.Columns)), make([]any, len(sh.Columns))
+		var hints []string
+		for i, col := range sh.Columns {
+			head[i] = excelize.Cell{StyleID: hs, Value: headerTitle(col)}
+			example[i] = col.Example
+			if col.Hint != "" {
+				hints = append(hints, col.Header+": "+col.Hint)
+			}
+		}
+		row++
+		if err := put(excelize.Cell{StyleID: bold, Value: sh.Name}); err != nil {
+			return err
+		}
+		if err := put(head...); err != nil {
+			return err
+		}
+		if err := put(example...); err != nil {
+			return err
+		}
+		for _, h := range hints {
+			if err := put(h); err != nil {
+				return err
+			}
+		}
+	}
+	return sw.Flush()
+}
+
+// readMeLines say how the workbook is filled in, with the sheets' own
+// names and example values.
+func readMeLines() []string {
+	var names []string
+	examples := map[importer.Kind]string{}
+	for _, sh := range importer.Sheets {
+		names = append(names, sh.Name)
+		for _, col := range sh.Columns {
+			if examples[col.Kind] == "" {
+				examples[col.Kind] = col.Example
+			}
+		}
+	}
+	return []string{
+		"Each sheet after this one fills one part of Roster, in this order: " + strings.Join(names, ", ") + ". A sheet you leave out is skipped.",
+		"Keep each sheet's header row, and put one row below it for each thing to import. Columns marked * are required; the others may be left empty. The note on each header says what its column takes.",
+		"Dates are a date cell or text like " + examples[importer.KindDate] + " (year-month-day). Times are a time cell or text like " + examples[importer.KindTime] +
+			" (24-hour clock). Codes and IDs are kept exactly as typed, leading zeros too.",
+		"A code or ID that a row refers to must be in its own sheet or already in Roster. A row Roster already has (the same code or ID; the notes on the headers say which columns identify a row) is updated.",
+		"All or nothing: if any cell is wrong, nothing is saved, and Roster lists every problem so that you can fix them all and upload the workbook again.",
+		"Roster ignores this sheet when you upload the workbook.",
+	}
+}
+
+// headerTitle is a column's header as the template writes it: required
+// ones marked with a star.
+func headerTitle(col importer.Column) string {
+	if col.Required {
+		return col.Header + " *"
+	}
+	return col.Header
 }
 
 // WriteExport writes all current data in the template's format (same
@@ -200,32 +308,86 @@ func WriteProblems(w io.Writer, uploadPath string, problems []importer.Problem) 
 			return err
 		}
 	}
-	if err := b.problemsList(problems); err != nil {
+	// A first pass over every sheet finds its header and width, so that
+	// each problem can link to its cell before the sheets are copied.
+	var copies []*copied
+	used := map[string]bool{strings.ToLower(problemsSheet): true}
+	for _, info := range wb.Sheets() {
+		if info.Hidden || importer.Normalize(info.Name) == importer.Normalize(problemsSheet) {
+			continue // ignored on upload, so left out here too
+		}
+		u, err := scanSheet(wb, info.Name)
+		if err != nil {
+			return fmt.Errorf("sheet %q: %w", info.Name, err)
+		}
+		copies = append(copies, &copied{name: info.Name, outName: sheetName(info.Name, used), sheet: u})
+	}
+	if err := b.problemsList(problems, copies); err != nil {
 		return err
 	}
 	bySheet := map[string][]importer.Problem{}
 	for _, p := range problems {
 		bySheet[p.Sheet] = append(bySheet[p.Sheet], p)
 	}
-	used := map[string]bool{strings.ToLower(problemsSheet): true}
-	for _, info := range wb.Sheets() {
-		if info.Hidden || importer.Normalize(info.Name) == importer.Normalize(problemsSheet) {
-			continue // ignored on upload, so left out here too
-		}
+	for _, c := range copies {
 		// Problems name their sheet as the importer keeps it: cut, with
 		// its control characters made visible.
-		ps := bySheet[importer.Cut(info.Name)]
+		ps := bySheet[importer.Cut(c.name)]
 		slices.SortStableFunc(ps, func(a, b importer.Problem) int { return a.Row - b.Row })
-		if err := b.copySheet(wb, info.Name, sheetName(info.Name, used), ps); err != nil {
-			return fmt.Errorf("sheet %q: %w", info.Name, err)
+		if err := b.copySheet(wb, c, ps); err != nil {
+			return fmt.Errorf("sheet %q: %w", c.name, err)
 		}
 	}
 	return b.writeTo(w)
 }
 
-// problemsList writes the Problems sheet.
-func (b *book) problemsList(problems []importer.Problem) error {
-	sw, err := b.newSheet(problemsSheet)
+// maxSheetName is the longest sheet name a HYPERLINK formula shows:
+// Excel's own names have at most 31 characters, and a formula's text at
+// most 255.
+const maxSheetName = 31
+
+// linkFormula is a HYPERLINK formula that goes to location and shows text.
+func linkFormula(location, text string) string {
+	quote := func(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+	return "HYPERLINK(" + quote("#"+location) + "," + quote(text) + ")"
+}
+
+// copied is an uploaded sheet as the problems workbook copies it.
+type copied struct {
+	name    string // in the upload
+	outName string // in the problems workbook
+	sheet   *uploadedSheet
+}
+
+// cellOf is where a problem is in the copy of its sheet, as a hyperlink's
+// location ('Employees'!C10537), or "" when its sheet is not copied. A
+// problem of a whole row is at its first cell, one of a whole sheet at
+// the header row's.
+func cellOf(p importer.Problem, copies []*copied) string {
+	for _, c := range copies {
+		if importer.Cut(c.name) != p.Sheet {
+			continue
+		}
+		row := p.Row
+		if row <= 0 {
+			row = max(c.sheet.headerRow, 1)
+		}
+		col := max(c.sheet.column(p.Column), 0)
+		return "'" + strings.ReplaceAll(c.outName, "'", "''") + "'!" + xlsx.ColumnName(col) + strconv.Itoa(row)
+	}
+	return ""
+}
+
+// maxLinks is how many problems link to their cell with a hyperlink of
+// the sheet; the rest link with a HYPERLINK formula. excelize checks each
+// new hyperlink against every earlier one: 10,000 take a third of a
+// second, 65,000 (Excel's most per sheet) twenty seconds.
+const maxLinks = 10_000
+
+// problemsList writes the Problems sheet. The Sheet cell of each problem
+// links to the problem's cell in the copied sheet.
+func (b *book) problemsList(problems []importer.Problem, copies []*copied) error {
+	sw, err := b.newSheet(problemsSheet, 1)
 	if err != nil {
 		return err
 	}
@@ -239,10 +401,11 @@ func (b *book) problemsList(problems []importer.Problem) error {
 	if err := freezeHeader(sw, 1); err != nil {
 		return err
 	}
-	hs, err := b.style(cellStyle{role: roleHeader})
+	ids, err := b.roles(roleHeader, roleLink, roleWrapped)
 	if err != nil {
 		return err
 	}
+	hs, link, wrap := ids[0], ids[1], ids[2]
 	head := make([]any, len(headers))
 	for i, h := range headers {
 		head[i] = excelize.Cell{StyleID: hs, Value: h}
@@ -251,17 +414,33 @@ func (b *book) problemsList(problems []importer.Problem) error {
 		return err
 	}
 	cells := make([]any, len(headers))
+	links := 0
 	for i, p := range problems {
 		clear(cells)
-		cells[0], cells[2], cells[4] = p.Sheet, p.Column, p.Message
+		cells[0], cells[2] = p.Sheet, p.Column
+		cells[4] = excelize.Cell{StyleID: wrap, Value: p.Message}
 		if p.Row > 0 {
 			cells[1] = p.Row
 		}
 		if p.Value != "" {
-			cells[3] = p.Value
+			cells[3] = excelize.Cell{StyleID: wrap, Value: p.Value}
 		}
-		if err := sw.SetRow("A"+strconv.Itoa(i+2), cells); err != nil {
+		at := cellOf(p, copies)
+		ref := "A" + strconv.Itoa(i+2)
+		if at != "" && links < maxLinks {
+			cells[0] = excelize.Cell{StyleID: link, Value: p.Sheet}
+		} else if at != "" && utf8.RuneCountInString(p.Sheet) <= maxSheetName {
+			cells[0] = excelize.Cell{StyleID: link, Value: p.Sheet, Formula: linkFormula(at, p.Sheet)}
+		}
+		if err := sw.SetRow(ref, cells); err != nil {
 			return fmt.Errorf("problems sheet: %w", err)
+		}
+		if at != "" && links < maxLinks {
+			tip := "Go to the cell"
+			if err := b.f.SetCellHyperLink(problemsSheet, ref, at, "Location", excelize.HyperlinkOpts{Tooltip: &tip}); err != nil {
+				return fmt.Errorf("problems sheet: link %s: %w", ref, err)
+			}
+			links++
 		}
 	}
 	return sw.Flush()
@@ -334,12 +513,9 @@ func scanSheet(wb *xlsx.Workbook, name string) (*uploadedSheet, error) {
 
 // copySheet is the second pass: the sheet as uploaded, bad cells
 // highlighted, each row's problems in the Problems column.
-func (b *book) copySheet(wb *xlsx.Workbook, name, outName string, problems []importer.Problem) error {
-	u, err := scanSheet(wb, name)
-	if err != nil {
-		return err
-	}
-	sw, err := b.newSheet(outName)
+func (b *book) copySheet(wb *xlsx.Workbook, c *copied, problems []importer.Problem) error {
+	name, u := c.name, c.sheet
+	sw, err := b.newSheet(c.outName, u.headerRow)
 	if err != nil {
 		return err
 	}
@@ -398,7 +574,7 @@ func (b *book) copySheet(wb *xlsx.Workbook, name, outName string, problems []imp
 		if pcol >= 0 && row.Number == u.headerRow {
 			extra = problemsSheet
 		} else if pcol >= 0 && len(msgs) > 0 {
-			extra = strings.Join(msgs, "; ")
+			extra = strings.Join(msgs, "\n") // each a sentence, one a line
 		}
 		if extra != "" {
 			first, last = minCol(first, pcol), pcol
@@ -589,10 +765,13 @@ type book struct {
 type role uint8
 
 const (
-	rolePlain  role = iota
-	roleHeader      // a header cell: bold on a light fill
-	roleBad         // a cell with a problem
-	roleNote        // a problem message in the Problems column
+	rolePlain   role = iota
+	roleHeader       // a header cell: bold on a light fill
+	roleBad          // a cell with a problem
+	roleNote         // a problem message in the Problems column
+	roleLink         // a hyperlink
+	roleWrapped      // a long text, wrapped to its column's width
+	roleTitle        // a title: bold
 )
 
 // cellStyle is the look of a written cell; each one becomes one excelize
@@ -609,6 +788,7 @@ const (
 	headerFill = "DDEBF7"
 	badFill    = "FFC7CE"
 	badInk     = "9C0006"
+	linkInk    = "0563C1" // Excel's own hyperlink blue
 )
 
 func newBook() *book {
@@ -619,8 +799,9 @@ func newBook() *book {
 func (b *book) close() { b.f.Close() }
 
 // newSheet adds a sheet (the first one takes the place of excelize's
-// "Sheet1") and opens its stream.
-func (b *book) newSheet(name string) (*excelize.StreamWriter, error) {
+// "Sheet1"), set up to print, and opens its stream. headerRow is the
+// sheet's header row, 0 when it has none.
+func (b *book) newSheet(name string, headerRow int) (*excelize.StreamWriter, error) {
 	var err error
 	if b.sheets == 0 {
 		err = b.f.SetSheetName(b.f.GetSheetName(0), name)
@@ -631,6 +812,9 @@ func (b *book) newSheet(name string) (*excelize.StreamWriter, error) {
 		return nil, fmt.Errorf("add sheet %q: %w", name, err)
 	}
 	b.sheets++
+	if err := b.printSetup(name, headerRow); err != nil {
+		return nil, fmt.Errorf("sheet %q: print setup: %w", name, err)
+	}
 	sw, err := b.f.NewStreamWriter(name)
 	if err != nil {
 		return nil, fmt.Errorf("sheet %q: %w", name, err)
@@ -638,10 +822,31 @@ func (b *book) newSheet(name string) (*excelize.StreamWriter, error) {
 	return sw, nil
 }
 
+// printSetup makes a sheet print as people expect a list to: landscape,
+// as wide as one page and as many pages long as it takes, the header row
+// repeated at the top of every page. It must come before the sheet's
+// stream is opened, which writes the fit-to-page property first.
+func (b *book) printSetup(name string, headerRow int) error {
+	if err := b.f.SetSheetProps(name, &excelize.SheetPropsOptions{FitToPage: ptr(true)}); err != nil {
+		return err
+	}
+	err := b.f.SetPageLayout(name, &excelize.PageLayoutOptions{
+		Orientation: ptr("landscape"), FitToWidth: ptr(1), FitToHeight: ptr(0),
+	})
+	if err != nil || headerRow <= 0 {
+		return err
+	}
+	row := "$" + strconv.Itoa(headerRow)
+	return b.f.SetDefinedName(&excelize.DefinedName{
+		Name: "_xlnm.Print_Titles", Scope: name,
+		RefersTo: "'" + strings.ReplaceAll(name, "'", "''") + "'!" + row + ":" + row,
+	})
+}
+
 // contractSheet adds one of the contract's sheets laid out as the template
 // lays it out, and writes its header row; data rows follow from row 2.
 func (b *book) contractSheet(sh *importer.Sheet) (*excelize.StreamWriter, error) {
-	sw, err := b.newSheet(sh.Name)
+	sw, err := b.newSheet(sh.Name, 1)
 	if err != nil {
 		return nil, err
 	}
@@ -664,11 +869,7 @@ func (b *book) contractSheet(sh *importer.Sheet) (*excelize.StreamWriter, error)
 				return nil, err
 			}
 		}
-		title := col.Header
-		if col.Required {
-			title += " *"
-		}
-		head[i] = excelize.Cell{StyleID: hs, Value: title}
+		head[i] = excelize.Cell{StyleID: hs, Value: headerTitle(col)}
 		if col.Kind == importer.KindWhole {
 			if err := b.wholeNumbers(sh.Name, i, col.Min, col.Max); err != nil {
 				return nil, err
@@ -783,6 +984,13 @@ func (b *book) style(cs cellStyle) (int, error) {
 		}
 	case roleNote:
 		s.Font = &excelize.Font{Color: badInk}
+		s.Alignment = &excelize.Alignment{WrapText: true, Vertical: "top"}
+	case roleTitle:
+		s.Font = &excelize.Font{Bold: true, Size: 12}
+	case roleWrapped:
+		s.Alignment = &excelize.Alignment{WrapText: true, Vertical: "top"}
+	case roleLink:
+		s.Font = &excelize.Font{Color: linkInk, Underline: "single"}
 	}
 	id, err := b.f.NewStyle(s)
 	if err != nil {
@@ -790,6 +998,19 @@ func (b *book) style(cs cellStyle) (int, error) {
 	}
 	b.styles[cs] = id
 	return id, nil
+}
+
+// roles returns the styles of plain cells with the given roles.
+func (b *book) roles(rs ...role) ([]int, error) {
+	ids := make([]int, len(rs))
+	for i, r := range rs {
+		id, err := b.style(cellStyle{role: r})
+		if err != nil {
+			return nil, err
+		}
+		ids[i] = id
+	}
+	return ids, nil
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -89,13 +90,85 @@ func sheetNames() []string {
 	return names
 }
 
+// readMeExample finds a sheet's header row in the rows of Read me, and
+// the example row under it: -1 and nil when they are not there.
+func readMeExample(rows [][]string, sh *importer.Sheet) (int, []string) {
+	for i, r := range rows {
+		if len(r) != len(sh.Columns) {
+			continue
+		}
+		match := true
+		for j, col := range sh.Columns {
+			match = match && importer.Normalize(r[j]) == importer.Normalize(col.Header)
+		}
+		if !match {
+			continue
+		}
+		if i+1 < len(rows) && len(rows[i+1]) >= len(sh.Columns)-1 && rows[i+1][0] != "" {
+			return i, rows[i+1]
+		}
+		return i, nil
+	}
+	return -1, nil
+}
+
 func TestTemplate(t *testing.T) {
 	path := writeFile(t, "template.xlsx", workbooks.WriteTemplate)
 	f := openXLSX(t, path)
 
-	t.Run("it has the seven sheets in step order and no Sheet1", func(t *testing.T) {
-		if got, want := f.GetSheetList(), sheetNames(); !slices.Equal(got, want) {
+	t.Run("it has Read me, then the seven sheets in step order, and no Sheet1", func(t *testing.T) {
+		if got, want := f.GetSheetList(), append([]string{"Read me"}, sheetNames()...); !slices.Equal(got, want) {
 			t.Errorf("sheets %q, want %q", got, want)
+		}
+	})
+
+	t.Run("its Read me says how to fill it in, with an example row of each sheet", func(t *testing.T) {
+		rows, err := f.GetRows("Read me")
+		must(t, err)
+		text := ""
+		for _, r := range rows {
+			text += strings.Join(r, " ") + "\n"
+		}
+		for _, says := range []string{"required", "2024-03-31", "22:00", "leading zeros", "nothing is saved", "ignores this sheet"} {
+			if !strings.Contains(text, says) {
+				t.Errorf("Read me does not say %q:\n%s", says, text)
+			}
+		}
+		for _, sh := range importer.Sheets {
+			head, example := readMeExample(rows, sh)
+			if head < 0 {
+				t.Errorf("Read me has no header row of %s:\n%s", sh.Name, text)
+				continue
+			}
+			if example == nil {
+				t.Errorf("Read me has no example row under the header of %s", sh.Name)
+			}
+		}
+	})
+
+	t.Run("filled with its examples, it imports one row in each sheet, without a warning", func(t *testing.T) {
+		rows, err := f.GetRows("Read me")
+		must(t, err)
+		filled := openXLSX(t, path)
+		for _, sh := range importer.Sheets {
+			_, example := readMeExample(rows, sh)
+			cells := make([]any, len(example))
+			for i, v := range example {
+				cells[i] = v
+			}
+			must(t, filled.SetSheetRow(sh.Name, "A2", &cells))
+		}
+		out := filepath.Join(t.TempDir(), "filled.xlsx")
+		must(t, filled.SaveAs(out))
+		res := runImport(t, openStore(t), out)
+		mustSucceed(t, res)
+		for _, s := range res.Status.Steps {
+			if s.Created != 1 {
+				t.Errorf("step %s created %d rows, want 1", s.Key, s.Created)
+			}
+		}
+		if res.Status.WarningCount > 0 {
+			t.Errorf("warnings %q", res.Status.Warnings)
 		}
 	})
 
@@ -343,6 +416,36 @@ func TestProblemsWorkbookOfAHandMadeUpload(t *testing.T) {
 		}
 	})
 
+	t.Run("each problem links to its cell in the copied sheet", func(t *testing.T) {
+		want := map[string]string{}
+		for i, p := range res.Problems {
+			if p.Sheet == "Employees" && p.Column == "Email" {
+				want["A"+strconv.Itoa(i+2)] = "'Employees'!C2"
+			}
+			if p.Sheet == "Designations" && p.Row == 4 {
+				want["A"+strconv.Itoa(i+2)] = "'Designations'!A4"
+			}
+			if p.Sheet == "Drivers" {
+				want["A"+strconv.Itoa(i+2)] = "'Drivers'!A1"
+			}
+		}
+		if len(want) != 3 {
+			t.Fatalf("the upload's problems are not those the test expects: %+v", res.Problems)
+		}
+		for i := range res.Problems {
+			cell := "A" + strconv.Itoa(i+2)
+			ok, target, err := f.GetCellHyperLink("Problems", cell)
+			must(t, err)
+			if !ok {
+				t.Errorf("problem row %d has no link", i+2)
+				continue
+			}
+			if w, known := want[cell]; known && target != w {
+				t.Errorf("problem row %d links to %q, want %q", i+2, target, w)
+			}
+		}
+	})
+
 	t.Run("its Problems sheet lists every problem with its columns", func(t *testing.T) {
 		rows, err := f.GetRows("Problems")
 		must(t, err)
@@ -409,7 +512,7 @@ func TestProblemsWorkbookOfAHandMadeUpload(t *testing.T) {
 		if rows[0][last] != "Problems" || xlsx.ColumnName(last) != "J" {
 			t.Fatalf("header row %q, want Problems added after column I", rows[0])
 		}
-		if msg := rows[1][last]; !strings.Contains(msg, "Email: expected an email address") || !strings.Contains(msg, "Designation Code") {
+		if msg := rows[1][last]; !strings.Contains(msg, "Email: Expected an email address") || !strings.Contains(msg, "\nDesignation Code: ") {
 			t.Errorf("row 2's problems are %q", msg)
 		}
 		for _, cell := range []string{"C2", "F2", "H3"} {

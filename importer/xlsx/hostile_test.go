@@ -28,7 +28,7 @@ func TestFilesThatAreNotWorkbooks(t *testing.T) {
 		{"a text file is not a workbook", write("a.xlsx", []byte("Employee ID,Name\n1,Ann\n")), "not a zip package"},
 		{"an empty file is not a workbook", write("b.xlsx", nil), "empty"},
 		{"a zip without a workbook part is not a workbook", write("c.xlsx", zipBytes(t, map[string]string{"hello.txt": "hi"})), "no workbook part"},
-		{"an .xlsb package is refused with a hint", write("d.xlsx", zipBytes(t, map[string]string{"xl/workbook.bin": "\x00"})), ".xlsb"},
+		{"an .xlsb package is refused, named", write("d.xlsx", zipBytes(t, map[string]string{"xl/workbook.bin": "\x00"})), ".xlsb"},
 		{"a truncated zip is not a workbook", write("e.xlsx", zipBytes(t, handParts(sheetXML(""), "", ""))[:100]), "not a zip package"},
 		{"a workbook whose sheet part is missing is not readable", write("f.xlsx", func() []byte {
 			p := handParts(sheetXML(""), "", "")

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -14,7 +15,7 @@ import (
 // The value parsers turn a Cell into the values of the product contract.
 // Their errors are messages for the user, to be shown next to the cell.
 
-var errNoValue = errors.New("the formula has no saved result; open and save the file in Excel")
+var errNoValue = errors.New("The formula has no saved result; open and save the file in Excel.")
 
 // Text returns a cell as Excel displays it, for codes, IDs and names:
 //   - text is trimmed (leading zeros kept);
@@ -45,19 +46,19 @@ func Text(c Cell) (string, error) {
 func cellError(c Cell) error {
 	switch c.Type {
 	case TypeError:
-		return fmt.Errorf("the cell shows the error %s", strings.TrimSpace(c.Value))
+		return fmt.Errorf("The cell shows the error %s instead of a value.", strings.TrimSpace(c.Value))
 	case TypeNoValue:
 		return errNoValue
 	case TypeBlank:
-		return errors.New("the cell is empty")
+		return errors.New("The cell is empty.")
 	}
-	return fmt.Errorf("unexpected cell type %v", c.Type)
+	return fmt.Errorf("The cell could not be read (cell type %v).", c.Type)
 }
 
 func parseNumber(v string) (float64, error) {
 	f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
 	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-		return 0, fmt.Errorf("the cell holds %s, which is not a number", quote(v))
+		return 0, fmt.Errorf("The cell holds %s, which is not a number.", quote(v))
 	}
 	return f, nil
 }
@@ -116,21 +117,24 @@ func Date(c Cell, date1904 bool) (time.Time, error) {
 			return time.Time{}, err
 		}
 		if f < 0 || f >= maxSerial || (!date1904 && f < 1) {
-			return time.Time{}, fmt.Errorf("the cell holds %s, which is not a date Excel can show", quote(c.Value))
+			return time.Time{}, fmt.Errorf("The cell holds %s, which is not a date Excel can show.", quote(c.Value))
 		}
 		t, err := excelize.ExcelDateToTime(f, date1904)
 		if err != nil || t.Year() > 9999 {
-			return time.Time{}, fmt.Errorf("the cell holds %s, which is not a date Excel can show", quote(c.Value))
+			return time.Time{}, fmt.Errorf("The cell holds %s, which is not a date Excel can show.", quote(c.Value))
 		}
 		return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC), nil
 	case TypeText:
 		s := strings.TrimSpace(c.Value)
 		t, err := time.Parse("2006-01-02", s)
 		if err != nil {
+			if why, ok := noSuchDay(s); ok {
+				return time.Time{}, fmt.Errorf("The date %s does not exist: %s.", quote(s), why)
+			}
 			return time.Time{}, dateExpected(c)
 		}
 		if t.Year() < 1900 {
-			return time.Time{}, fmt.Errorf("the date %s is before 1900; Excel dates start at 1900-01-01", s)
+			return time.Time{}, fmt.Errorf("The date %s is before 1900; Excel dates start at 1900-01-01.", s)
 		}
 		return t, nil
 	case TypeBool:
@@ -139,8 +143,62 @@ func Date(c Cell, date1904 bool) (time.Time, error) {
 	return time.Time{}, cellError(c)
 }
 
+// dayFirst and isoDate are the shapes of a date typed as text: day,
+// month and year (31/02/2024, 31.02.2024, also month first), and
+// year-month-day.
+var (
+	dayFirst = regexp.MustCompile(`^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$`)
+	isoDate  = regexp.MustCompile(`^(\d{4})-(\d{2})-(\d{2})$`)
+)
+
+// noSuchDay says why a text shaped like a date names no day at all
+// (2024-02-30, 31/02/2024): a text with no reading as a real day, day
+// first or month first. A text that is a real day in another shape
+// (31/03/2024) gets no answer here: it is only written the wrong way.
+func noSuchDay(s string) (string, bool) {
+	if m := isoDate.FindStringSubmatch(s); m != nil {
+		return dayProblem(number(m[1]), number(m[2]), number(m[3]))
+	}
+	m := dayFirst.FindStringSubmatch(s)
+	if m == nil {
+		return "", false
+	}
+	a, b, year := number(m[1]), number(m[2]), number(m[3])
+	if _, bad := dayProblem(year, b, a); !bad {
+		return "", false // a real day, day first
+	}
+	if _, bad := dayProblem(year, a, b); !bad {
+		return "", false // a real day, month first
+	}
+	if b >= 1 && b <= 12 {
+		return dayProblem(year, b, a)
+	}
+	return dayProblem(year, a, b)
+}
+
+// dayProblem says what is wrong with a year, month and day, and whether
+// anything is.
+func dayProblem(year, month, day int) (string, bool) {
+	if month < 1 || month > 12 {
+		return fmt.Sprintf("there is no month %d", month), true
+	}
+	days := time.Date(year, time.Month(month)+1, 0, 0, 0, 0, 0, time.UTC).Day()
+	if day < 1 {
+		return fmt.Sprintf("there is no day %d", day), true
+	}
+	if day > days {
+		return fmt.Sprintf("%s %d has %d days", time.Month(month), year, days), true
+	}
+	return "", false
+}
+
+func number(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
+}
+
 func dateExpected(c Cell) error {
-	return fmt.Errorf("expected a date like 2024-03-31 or a date-formatted cell, found %s", found(c))
+	return fmt.Errorf("Expected a date like 2024-03-31 or a date-formatted cell, found %s.", found(c))
 }
 
 // Time returns a time of day: a time-formatted number cell (Time or
@@ -159,7 +217,7 @@ func Time(c Cell) (hour, minute int, err error) {
 			return 0, 0, err
 		}
 		if f < 0 || f >= maxSerial {
-			return 0, 0, fmt.Errorf("the cell holds %s, which is not a time Excel can show", quote(c.Value))
+			return 0, 0, fmt.Errorf("The cell holds %s, which is not a time Excel can show.", quote(c.Value))
 		}
 		// Excel keeps times to the millisecond and shows the minutes they
 		// are in: 13:30:55 is 13:30, and 13:30 stored a hair short
@@ -198,7 +256,7 @@ func parseClock(s string) (h, m int, ok bool) {
 }
 
 func timeExpected(c Cell) error {
-	return fmt.Errorf("expected a time like 09:30 or a time-formatted cell, found %s", found(c))
+	return fmt.Errorf("Expected a time like 09:30 or a time-formatted cell, found %s.", found(c))
 }
 
 // found describes a cell's value for an error message.

@@ -45,11 +45,11 @@ func TestText(t *testing.T) {
 		{"a number in another format gives its digits", num("1234.5", otherFmt), "1234.5", ""},
 		{"a text-formatted number gives its digits", num("77", textFmt), "77", ""},
 		{"a boolean gives TRUE", Cell{Type: TypeBool, Value: "TRUE"}, "TRUE", ""},
-		{"an error cell is an error", Cell{Type: TypeError, Value: "#N/A"}, "", "the cell shows the error #N/A"},
-		{"a formula without a result is an error", Cell{Type: TypeNoValue, Formula: true}, "", "the formula has no saved result; open and save the file in Excel"},
-		{"a malformed number is an error", num("12abc", general), "", `the cell holds "12abc", which is not a number`},
-		{"an infinite number is an error", num("1e999", general), "", `the cell holds "1e999", which is not a number`},
-		{"NaN is an error", num("NaN", general), "", `the cell holds "NaN", which is not a number`},
+		{"an error cell is an error", Cell{Type: TypeError, Value: "#N/A"}, "", "The cell shows the error #N/A instead of a value."},
+		{"a formula without a result is an error", Cell{Type: TypeNoValue, Formula: true}, "", "The formula has no saved result; open and save the file in Excel."},
+		{"a malformed number is an error", num("12abc", general), "", `The cell holds "12abc", which is not a number.`},
+		{"an infinite number is an error", num("1e999", general), "", `The cell holds "1e999", which is not a number.`},
+		{"NaN is an error", num("NaN", general), "", `The cell holds "NaN", which is not a number.`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -76,7 +76,7 @@ func checkErr(t *testing.T, err error, want string) {
 
 func TestDate(t *testing.T) {
 	d := func(y int, m time.Month, day int) time.Time { return time.Date(y, m, day, 0, 0, 0, 0, time.UTC) }
-	const expected = "expected a date like 2024-03-31 or a date-formatted cell, found "
+	const expected = "Expected a date like 2024-03-31 or a date-formatted cell, found "
 	tests := []struct {
 		name     string
 		cell     Cell
@@ -94,19 +94,23 @@ func TestDate(t *testing.T) {
 		{"serial 61 is 1900-03-01", num("61", dateFmt), false, d(1900, 3, 1), ""},
 		{"ISO text is a date", txt("2024-03-31"), false, d(2024, 3, 31), ""},
 		{"ISO text is trimmed", txt(" 2024-02-29 "), false, d(2024, 2, 29), ""},
-		{"a plain number is not a date", num("45382", general), false, time.Time{}, expected + "the number 45382"},
-		{"a time-formatted number is not a date", num("0.5", timeFmt), false, time.Time{}, expected + "the number 0.5"},
-		{"day-first text is not a date", txt("31/03/2024"), false, time.Time{}, expected + `"31/03/2024"`},
-		{"an impossible ISO date is not a date", txt("2023-02-29"), false, time.Time{}, expected + `"2023-02-29"`},
-		{"ISO text without zero padding is not a date", txt("2024-3-31"), false, time.Time{}, expected + `"2024-3-31"`},
-		{"ISO text before 1900 is refused", txt("0024-03-31"), false, time.Time{}, "the date 0024-03-31 is before 1900; Excel dates start at 1900-01-01"},
-		{"a boolean is not a date", Cell{Type: TypeBool, Value: "TRUE"}, false, time.Time{}, expected + "TRUE"},
-		{"a negative serial is refused", num("-1", dateFmt), false, time.Time{}, `the cell holds "-1", which is not a date Excel can show`},
-		{"serial 0 in a 1900 workbook is refused", num("0", dateFmt), false, time.Time{}, `the cell holds "0", which is not a date Excel can show`},
-		{"a serial past year 9999 is refused", num("3000000", dateFmt), false, time.Time{}, `the cell holds "3000000", which is not a date Excel can show`},
-		{"an error cell is an error", Cell{Type: TypeError, Value: "#REF!"}, false, time.Time{}, "the cell shows the error #REF!"},
-		{"a formula without a result is an error", Cell{Type: TypeNoValue}, false, time.Time{}, "the formula has no saved result; open and save the file in Excel"},
-		{"a blank cell is an error", Cell{}, false, time.Time{}, "the cell is empty"},
+		{"a plain number is not a date", num("45382", general), false, time.Time{}, expected + "the number 45382."},
+		{"a time-formatted number is not a date", num("0.5", timeFmt), false, time.Time{}, expected + "the number 0.5."},
+		{"day-first text is not a date", txt("31/03/2024"), false, time.Time{}, expected + `"31/03/2024".`},
+		{"an impossible ISO date says the day does not exist", txt("2023-02-29"), false, time.Time{}, `The date "2023-02-29" does not exist: February 2023 has 28 days.`},
+		{"an impossible day-first date says the day does not exist", txt("31/02/2024"), false, time.Time{}, `The date "31/02/2024" does not exist: February 2024 has 29 days.`},
+		{"an impossible month-first date says the day does not exist", txt("02/30/2024"), false, time.Time{}, `The date "02/30/2024" does not exist: February 2024 has 29 days.`},
+		{"a month past December says so", txt("2024-13-01"), false, time.Time{}, `The date "2024-13-01" does not exist: there is no month 13.`},
+		{"a day 0 says so", txt("2024-02-00"), false, time.Time{}, `The date "2024-02-00" does not exist: there is no day 0.`},
+		{"ISO text without zero padding is not a date", txt("2024-3-31"), false, time.Time{}, expected + `"2024-3-31".`},
+		{"ISO text before 1900 is refused", txt("0024-03-31"), false, time.Time{}, "The date 0024-03-31 is before 1900; Excel dates start at 1900-01-01."},
+		{"a boolean is not a date", Cell{Type: TypeBool, Value: "TRUE"}, false, time.Time{}, expected + "TRUE."},
+		{"a negative serial is refused", num("-1", dateFmt), false, time.Time{}, `The cell holds "-1", which is not a date Excel can show.`},
+		{"serial 0 in a 1900 workbook is refused", num("0", dateFmt), false, time.Time{}, `The cell holds "0", which is not a date Excel can show.`},
+		{"a serial past year 9999 is refused", num("3000000", dateFmt), false, time.Time{}, `The cell holds "3000000", which is not a date Excel can show.`},
+		{"an error cell is an error", Cell{Type: TypeError, Value: "#REF!"}, false, time.Time{}, "The cell shows the error #REF! instead of a value."},
+		{"a formula without a result is an error", Cell{Type: TypeNoValue}, false, time.Time{}, "The formula has no saved result; open and save the file in Excel."},
+		{"a blank cell is an error", Cell{}, false, time.Time{}, "The cell is empty."},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -120,7 +124,7 @@ func TestDate(t *testing.T) {
 }
 
 func TestTime(t *testing.T) {
-	const expected = "expected a time like 09:30 or a time-formatted cell, found "
+	const expected = "Expected a time like 09:30 or a time-formatted cell, found "
 	tests := []struct {
 		name    string
 		cell    Cell
@@ -143,14 +147,14 @@ func TestTime(t *testing.T) {
 		{"H:MM text is a time", txt("7:05"), 7, 5, ""},
 		{"23:59 is the last minute", txt("23:59"), 23, 59, ""},
 		{"text is trimmed", txt(" 18:00 "), 18, 0, ""},
-		{"24:00 is not a time", txt("24:00"), 0, 0, expected + `"24:00"`},
-		{"minutes need two digits", txt("9:5"), 0, 0, expected + `"9:5"`},
-		{"seconds are not accepted", txt("09:30:00"), 0, 0, expected + `"09:30:00"`},
-		{"a 12-hour time is not accepted", txt("9:30 PM"), 0, 0, expected + `"9:30 PM"`},
-		{"a plain number is not a time", num("0.5", general), 0, 0, expected + "the number 0.5"},
-		{"a date-formatted number is not a time", num("45382", dateFmt), 0, 0, expected + "the number 45382"},
-		{"a negative time is refused", num("-0.5", timeFmt), 0, 0, `the cell holds "-0.5", which is not a time Excel can show`},
-		{"an error cell is an error", Cell{Type: TypeError, Value: "#VALUE!"}, 0, 0, "the cell shows the error #VALUE!"},
+		{"24:00 is not a time", txt("24:00"), 0, 0, expected + `"24:00".`},
+		{"minutes need two digits", txt("9:5"), 0, 0, expected + `"9:5".`},
+		{"seconds are not accepted", txt("09:30:00"), 0, 0, expected + `"09:30:00".`},
+		{"a 12-hour time is not accepted", txt("9:30 PM"), 0, 0, expected + `"9:30 PM".`},
+		{"a plain number is not a time", num("0.5", general), 0, 0, expected + "the number 0.5."},
+		{"a date-formatted number is not a time", num("45382", dateFmt), 0, 0, expected + "the number 45382."},
+		{"a negative time is refused", num("-0.5", timeFmt), 0, 0, `The cell holds "-0.5", which is not a time Excel can show.`},
+		{"an error cell is an error", Cell{Type: TypeError, Value: "#VALUE!"}, 0, 0, "The cell shows the error #VALUE! instead of a value."},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

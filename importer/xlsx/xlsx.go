@@ -95,6 +95,10 @@ var (
 	// ErrNotXLSX is wrapped by every error about a file that is not a
 	// readable .xlsx workbook: not a zip, no workbook part, damaged XML, …
 	ErrNotXLSX = errors.New("the file is not a readable .xlsx workbook")
+	// ErrNotWorkbook is wrapped, with ErrNotXLSX, by the errors about a
+	// file that is no .xlsx workbook at all (not a zip, an .xlsb, a zip of
+	// something else), as opposed to a workbook that is damaged.
+	ErrNotWorkbook = fmt.Errorf("%w: it is not an .xlsx workbook", ErrNotXLSX)
 	// ErrTooLarge is wrapped when a limit is exceeded; the message says which.
 	ErrTooLarge = errors.New("the workbook is too large")
 	// ErrNoSheet is wrapped when Rows or CountRows is asked for a sheet the
@@ -115,6 +119,10 @@ const (
 
 func notXLSX(format string, args ...any) error {
 	return fmt.Errorf("%w: "+format, append([]any{ErrNotXLSX}, args...)...)
+}
+
+func notWorkbook(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{ErrNotWorkbook}, args...)...)
 }
 
 func tooLarge(format string, args ...any) error {
@@ -193,7 +201,7 @@ func OpenReaderAt(r io.ReaderAt, size int64, lim Limits) (*Workbook, error) {
 func OpenReaderAtContext(ctx context.Context, r io.ReaderAt, size int64, lim Limits) (*Workbook, error) {
 	lim = lim.withDefaults()
 	if size == 0 {
-		return nil, notXLSX("the file is empty")
+		return nil, notWorkbook("the file is empty")
 	}
 	cr := &cappedReaderAt{ra: r, limit: maxZipDirectory}
 	zr, err := zip.NewReader(cr, size)
@@ -201,7 +209,7 @@ func OpenReaderAtContext(ctx context.Context, r io.ReaderAt, size int64, lim Lim
 		if errors.Is(err, errZipDirTooLarge) {
 			return nil, tooLarge("its zip directory is larger than %s (too many parts)", sizeText(int64(maxZipDirectory)))
 		}
-		return nil, notXLSX("it is not a zip package (save it from Excel as .xlsx; old .xls files and password-protected workbooks cannot be read)")
+		return nil, notWorkbook("it is not a zip package (an old .xls workbook, a password-protected one, or no workbook at all)")
 	}
 	cr.limit = 0
 	w := &Workbook{
@@ -216,7 +224,7 @@ func OpenReaderAtContext(ctx context.Context, r io.ReaderAt, size int64, lim Lim
 			// Readers differ on which copy they take, so the file would
 			// not mean the same in Excel as here. Part names are compared
 			// ignoring case, as the packaging format says.
-			return nil, notXLSX("the file is damaged: it holds two parts named %q", f.Name)
+			return nil, notXLSX("it holds two parts named %q, so it is damaged", f.Name)
 		}
 		w.files[k] = f
 		declared += f.UncompressedSize64
@@ -478,12 +486,12 @@ func (w *Workbook) load(ctx context.Context) error {
 	}
 	if wbPart == "" {
 		if _, ok := w.files["xl/workbook.bin"]; ok {
-			return notXLSX("it is a binary .xlsb workbook; save it from Excel as .xlsx")
+			return notWorkbook("it is a binary .xlsb workbook")
 		}
-		return notXLSX("it has no workbook part (is it an Excel workbook?)")
+		return notWorkbook("it has no workbook part")
 	}
 	if strings.HasSuffix(strings.ToLower(wbPart), ".bin") {
-		return notXLSX("it is a binary .xlsb workbook; save it from Excel as .xlsx")
+		return notWorkbook("it is a binary .xlsb workbook")
 	}
 	sheetRIDs, err := w.readWorkbook(wbPart)
 	if err != nil {
