@@ -73,6 +73,9 @@ func stepView(st importer.Status, s importer.Step, now time.Time) components.Ste
 		v.Busy = s.Phase == importer.PhaseChecking || s.Phase == importer.PhaseSaving
 		if s.Phase == importer.PhaseChecked {
 			v.Activity = "Nothing wrong. It is saved once every sheet has been checked."
+			if st.Review {
+				v.Activity = "Nothing wrong. Its changes are counted once every sheet has been checked."
+			}
 		}
 	}
 	// A done step of an import that ended without saving was checked, and
@@ -262,6 +265,15 @@ func summaryView(st importer.Status, now time.Time) components.SummaryView {
 	case importer.Running:
 		v.Title = "Importing"
 		v.Message = "Nothing is saved until every sheet has been checked."
+		if st.Review {
+			// A review saves nothing at all; saving is a later choice.
+			v.Title = "Checking"
+			v.Message = "Nothing is saved: this is a review. Its changes can be saved once it is done."
+		}
+		if st.Undoes != "" {
+			v.Title = "Undoing"
+			v.Message = "Nothing is put back until every step is ready; then everything is, at once."
+		}
 		if left, ok := timeLeft(st, now); ok {
 			v.Left = aboutLeft(left)
 		}
