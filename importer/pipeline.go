@@ -477,11 +477,14 @@ func (r *run) stepDone(s *Step, c Counts) {
 	r.publish()
 }
 
+// committer is what an import's and an undo's transactions share.
+type committer interface {
+	Commit(ctx context.Context, outcome Status) error
+}
+
 // commit ends the run in state (succeeded, or reviewed) and commits it
 // with that outcome.
-func (r *run) commit(ctx context.Context, tx interface {
-	Commit(ctx context.Context, outcome Status) error
-}, state State) error {
+func (r *run) commit(ctx context.Context, tx committer, state State) error {
 	r.status.State, r.status.Finished = state, r.now()
 	if err := tx.Commit(ctx, r.status); err != nil {
 		r.status.State = Running // not saved: Import says how it ended

@@ -33,6 +33,7 @@ func testReviewRemovalUndo(t *testing.T, open opener) {
 	t.Run("undo removal", func(t *testing.T) { testUndoRemoval(t, open) })
 	t.Run("undo of an undo", func(t *testing.T) { testUndoOfUndo(t, open) })
 	t.Run("undo refused when the data changed", func(t *testing.T) { testUndoDrifted(t, open) })
+	t.Run("undo cancelled while it writes", func(t *testing.T) { testUndoCancelled(t, open) })
 	t.Run("confirm fails when the changes differ", func(t *testing.T) { testConfirmCompares(t, open) })
 	t.Run("changes workbook", func(t *testing.T) { testChangesWorkbook(t, open) })
 }
@@ -376,4 +377,35 @@ func testChangesWorkbook(t *testing.T, open opener) {
 			t.Errorf("cell %s is a formula: %q", cell, formula)
 		}
 	}
+}
+
+func testUndoCancelled(t *testing.T, open opener) {
+	d := open(t)
+	importOK(t, d, base())
+	res := importOK(t, d, updatedBase())
+	before := d.dump(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	st := importer.Request{FileName: "undo", Undoes: res.Status.ID}.Status(rand.Text(), time.Now())
+	// Cancelled as the first step starts writing, as a user's cancel may.
+	u, _ := importer.Undo(ctx, d.st, st, func(s importer.Status) {
+		for _, step := range s.Steps {
+			if step.Phase == importer.PhaseSaving {
+				cancel()
+			}
+		}
+	})
+	if u.Status.State != importer.Cancelled {
+		t.Fatalf("state %s (%s), want cancelled", u.Status.State, u.Status.Error)
+	}
+	if after := d.dump(t); after != before {
+		t.Errorf("a cancelled undo wrote:\n%s", after)
+	}
+	target, err := d.st.Status(t.Context(), res.Status.ID)
+	noErr(t, err)
+	if target.UndoneIn != "" {
+		t.Errorf("the import says it was undone in %s", target.UndoneIn)
+	}
+	// It can be undone all the same.
+	wantState(t, undo(t, d, res.Status.ID), importer.Succeeded)
 }

@@ -4,7 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 
 	"roster/importer"
 )
@@ -122,7 +126,7 @@ func (s *Store) ConfirmReview(ctx context.Context, confirmed, confirm importer.S
 	res, err := tx.ExecContext(ctx, s.rebind(`UPDATE imports SET confirmed_in = ?, status = ?
 		WHERE id = ? AND state = 'reviewed' AND confirmed_in IS NULL`), confirm.ID, string(body), confirmed.ID)
 	if err != nil {
-		return false, false, full(err)
+		return false, false, busy(full(err))
 	}
 	if n, _ := res.RowsAffected(); n != 1 {
 		return false, false, nil
@@ -140,4 +144,15 @@ func (s *Store) ConfirmReview(ctx context.Context, confirmed, confirm importer.S
 		return false, false, err
 	}
 	return true, false, full(tx.Commit())
+}
+
+// busy says in the importer's words that SQLite's one writer stayed taken
+// (by a big import saving its rows) for longer than the busy timeout: a
+// moment later the same request succeeds.
+func busy(err error) error {
+	var e *sqlite.Error
+	if errors.As(err, &e) && e.Code()&0xff == sqlite3.SQLITE_BUSY {
+		return importer.Errorf(importer.CodeBusy, err, "Roster is busy saving another import. Nothing was changed; try again in a minute.")
+	}
+	return err
 }
