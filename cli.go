@@ -49,18 +49,22 @@ func sample(args []string, stdout, stderr io.Writer) error {
 }
 
 // importFile runs one import without the web server. It succeeds only
-// when the import committed.
+// when the import committed, or, with --review, found no problem (the
+// review's record and change list are kept; the company tables are not
+// touched).
 func importFile(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("import", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	dsn := fs.String("db", orDefault(getenv("DATABASE_URL"), defaultDB), "SQLite file or postgres:// URL (env DATABASE_URL)")
+	review := fs.Bool("review", false, "check the workbook and count the changes it would make; write nothing")
+	removeMissing := fs.Bool("remove-missing", false, "each sheet in the workbook is the whole truth for its table: remove the rows it lacks")
 	problemsPath := fs.String("problems", "", "when the import fails, write its problems workbook to this .xlsx file instead of listing the problems")
 	files, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(files) != 1 {
-		fmt.Fprintln(stderr, "usage: roster import FILE.xlsx [--db PATH_OR_URL] [--problems FILE.xlsx]")
+		fmt.Fprintln(stderr, "usage: roster import FILE.xlsx [--db PATH_OR_URL] [--review] [--remove-missing] [--problems FILE.xlsx]")
 		return errReported
 	}
 	path := files[0]
@@ -75,7 +79,7 @@ func importFile(ctx context.Context, args []string, getenv func(string) string, 
 	defer st.Close()
 
 	p := &progress{w: stdout, last: map[importer.StepKey]time.Time{}}
-	status := importer.NewStatus(rand.Text(), filepath.Base(path), time.Now())
+	status := importer.Request{FileName: filepath.Base(path), Review: *review, RemoveMissing: *removeMissing}.Status(rand.Text(), time.Now())
 	status.UploadedBy = osUser(getenv)
 	res, err := importer.Import(ctx, st, path, status, p.report)
 	if *problemsPath != "" && len(res.Problems) > 0 {
@@ -91,7 +95,7 @@ func importFile(ctx context.Context, args []string, getenv func(string) string, 
 	if err != nil && !errors.Is(err, context.Canceled) {
 		fmt.Fprintln(stderr, "detail:", err)
 	}
-	if res.Status.State != importer.Succeeded {
+	if res.Status.State != importer.Succeeded && res.Status.State != importer.Reviewed {
 		return errReported
 	}
 	return nil
@@ -152,8 +156,8 @@ func (p *progress) report(st importer.Status) {
 		case importer.StepRunning:
 			fmt.Fprintf(p.w, "%-16s running  %d of %d rows\n", s.Key, s.Rows, s.Total)
 		case importer.StepDone:
-			fmt.Fprintf(p.w, "%-16s done     %d rows: %d created, %d updated, %d unchanged (%s)\n",
-				s.Key, s.Rows, s.Created, s.Updated, s.Unchanged, s.Elapsed(now).Round(time.Millisecond))
+			fmt.Fprintf(p.w, "%-16s done     %d rows: %d created, %d updated, %d unchanged, %d removed (%s)\n",
+				s.Key, s.Rows, s.Created, s.Updated, s.Unchanged, s.Removed, s.Elapsed(now).Round(time.Millisecond))
 		default:
 			fmt.Fprintf(p.w, "%-16s %-8s %d rows, %d problems\n", s.Key, s.State, s.Rows, s.Problems)
 		}
@@ -188,6 +192,8 @@ func (p *progress) summary(res importer.Result) {
 	}
 	took := st.Finished.Sub(st.Started).Round(time.Millisecond)
 	switch st.State {
+	case importer.Reviewed:
+		fmt.Fprintf(p.w, "review found no problem in %s; nothing was written\n", took)
 	case importer.Succeeded:
 		fmt.Fprintf(p.w, "import succeeded in %s; saving the rows took %s\n", took, st.Finished.Sub(p.saving).Round(time.Millisecond))
 	default:

@@ -471,3 +471,38 @@ func TestNoPageShowsATokenMadeByTheCommand(t *testing.T) {
 		}
 	}
 }
+
+// TestImportCommandReviewsAndRemoves runs `import --review` (counts
+// printed, nothing written, exit 0) and `import --remove-missing` (the
+// area the workbook lacks is removed and counted).
+func TestImportCommandReviewsAndRemoves(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "roster.db")
+	two := filepath.Join(dir, "two.xlsx")
+	one := filepath.Join(dir, "one.xlsx")
+	writeAreas(t, two, [][]any{{"Code", "Name"}, {"N", "North"}, {"S", "South"}})
+	writeAreas(t, one, [][]any{{"Code", "Name"}, {"N", "North"}})
+
+	var out, errOut bytes.Buffer
+	if err := run(context.Background(), []string{"import", two, "--db", db, "--review"}, env(nil), strings.NewReader(""), &out, &errOut); err != nil {
+		t.Fatalf("review: %v\n%s%s", err, out.String(), errOut.String())
+	}
+	if !strings.Contains(out.String(), "2 created") || !strings.Contains(out.String(), "nothing was written") {
+		t.Errorf("the review does not show its counts:\n%s", out.String())
+	}
+	out.Reset()
+	// Had the review written, nothing would be created now.
+	if err := run(context.Background(), []string{"import", two, "--db", db}, env(nil), strings.NewReader(""), &out, &errOut); err != nil {
+		t.Fatalf("import: %v\n%s%s", err, out.String(), errOut.String())
+	}
+	if !strings.Contains(out.String(), "2 created") {
+		t.Errorf("the import after the review:\n%s", out.String())
+	}
+	out.Reset()
+	if err := run(context.Background(), []string{"import", one, "--db", db, "--remove-missing"}, env(nil), strings.NewReader(""), &out, &errOut); err != nil {
+		t.Fatalf("import --remove-missing: %v\n%s%s", err, out.String(), errOut.String())
+	}
+	if !strings.Contains(out.String(), "1 unchanged, 1 removed") {
+		t.Errorf("the removal is not counted:\n%s", out.String())
+	}
+}

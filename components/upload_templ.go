@@ -147,7 +147,15 @@ func uploadForm(v UploadView) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 9, "><p class=\"submit\"><button class=\"button\" type=\"submit\">Upload and import</button> <span class=\"htmx-indicator busy\" id=\"upload-busy\" role=\"status\">Sending the file to Roster… Keep this page open.</span></p></form>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 9, ">")
+		if templ_7745c5c3_Err != nil {
+			return templ_7745c5c3_Err
+		}
+		templ_7745c5c3_Err = UploadOptions(v).Render(ctx, templ_7745c5c3_Buffer)
+		if templ_7745c5c3_Err != nil {
+			return templ_7745c5c3_Err
+		}
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, "<p class=\"submit\"><button class=\"button\" type=\"submit\">Upload and import</button> <span class=\"htmx-indicator busy\" id=\"upload-busy\" role=\"status\">Sending the file to Roster… Keep this page open.</span></p></form>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

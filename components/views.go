@@ -16,9 +16,11 @@ type StepView struct {
 	Created   int
 	Updated   int
 	Unchanged int
-	Problems  int
 	Removed   int
+	Problems  int
 	Written   bool   // whether created/updated/unchanged mean anything yet
+	Review    bool   // the counts are what saving would do
+	Undo      bool   // the step puts back what an import changed; it reads no sheet
 	Busy      bool   // at work on something not measured row by row (checking, saving)
 	Activity  string // what a running step whose bar would mean nothing is doing
 	Elapsed   string // e.g. "12 seconds"; empty before the step starts
@@ -48,6 +50,7 @@ type ProblemView struct {
 // ImportView is the import page.
 type ImportView struct {
 	ID        string
+	Heading   string // "Import of", "Review of" or "Undo of", before the file name
 	FileName  string
 	State     string
 	Steps     []StepView
@@ -61,6 +64,7 @@ type ImportView struct {
 	Live      bool // connected to the event stream
 	Focus     bool // take the keyboard focus (swapped in after an upload)
 	CancelURL string
+	Changes   ChangesView // section 8: links, Save or Undo, the change lists
 
 	// MoreWarnings is how many warnings there are besides Warnings, the
 	// first ones, which alone are kept.
@@ -72,12 +76,18 @@ type HistoryRow struct {
 	ID, FileName, State, Label, Started, Duration string
 	By                                            string // who did what: "uploaded by ann, cancelled by bo"
 	Rows, Created, Updated, Unchanged, Problems   int
+	Removed                                       int
+	Links                                         []ImportLink // undone by, undo of, review of, saved by
 }
 
 // UploadView is the upload page.
 type UploadView struct {
 	Error    string // what was wrong with the last upload
 	ViewOnly bool   // the user may not upload (a viewer)
+
+	// The options' checkboxes: ticked on a new form, as sent on a refused one.
+	Review        bool
+	RemoveMissing bool
 }
 
 // ErrorView is a page for a request that went wrong.

@@ -372,8 +372,17 @@ type importStatus struct {
 		Created   int    `json:"created"`
 		Updated   int    `json:"updated"`
 		Unchanged int    `json:"unchanged"`
+		Removed   int    `json:"removed"`
 		Problems  int    `json:"problems"`
 	} `json:"steps"`
+
+	// Section 8.
+	Review        bool   `json:"review"`
+	RemoveMissing bool   `json:"remove_missing"`
+	Confirms      string `json:"confirms"`
+	ConfirmedIn   string `json:"confirmed_in"`
+	Undoes        string `json:"undoes"`
+	UndoneIn      string `json:"undone_in"`
 }
 
 // statusJSON asks for an import's page as JSON.

@@ -290,13 +290,34 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 	t.Logf("wrote docs/%s", name)
 }
 
-// browserUpload opens the upload page, picks the file and submits the form.
+// browserUpload opens the upload page, picks the file, unticks "Review
+// the changes before saving" (so the workbook is imported at once) and
+// submits the form.
 func browserUpload(ctx context.Context, base, file string) error {
 	return chromedp.Do(ctx,
 		chromedp.Navigate(base+"/"),
 		chromedp.SetUploadFiles(chromedp.CSS(`form[action="/imports"] input[type=file][name=file]`), []string{file}),
+		importAtOnce(),
 		chromedp.Click(chromedp.CSS(`form[action="/imports"] button[type=submit]`)),
 	)
+}
+
+// importAtOnce unticks the upload form's review box, ticked by default,
+// as a user does: by clicking its label. It works with scripts off.
+func importAtOnce() chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		if _, err := chromedp.Click(chromedp.CSS(`label[for="review"]`))(ctx, t); err != nil {
+			return err
+		}
+		on, err := chromedp.JavascriptAttribute[bool](chromedp.CSS(`#review`), "checked")(ctx, t)
+		if err != nil {
+			return err
+		}
+		if on {
+			return errors.New("the review box is still ticked after a click on its label")
+		}
+		return nil
+	})
 }
 
 // importID is the id in an /imports/{id} URL.
@@ -333,6 +354,7 @@ func TestBrowserShowsStepsLiveWithJavaScript(t *testing.T) {
 	}
 	if err := chromedp.Do(ctx,
 		chromedp.SetUploadFiles(chromedp.CSS(`input[name=file]`), []string{book}),
+		importAtOnce(),
 		chromedp.Click(chromedp.CSS(`form[action="/imports"] button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(finalState)),
 	); err != nil {
@@ -515,6 +537,7 @@ func TestBrowserImportsWithoutJavaScript(t *testing.T) {
 	nextLoad := pageLoads(t, ctx)
 	if err := chromedp.Do(ctx,
 		chromedp.SetUploadFiles(chromedp.CSS(`input[name=file]`), []string{book}),
+		importAtOnce(),
 		chromedp.Click(chromedp.CSS(`form[action="/imports"] button[type=submit]`)),
 	); err != nil {
 		t.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"sync"
 	"time"
@@ -114,13 +115,17 @@ func (s *Server) follow(ctx context.Context, stream *eventStream, sub *queue.Sub
 		return due, nil
 	}
 	sendDone := func(st importer.Status) error {
-		html, err := s.fragments.outcome(st.ID, func() ([]byte, error) {
-			problems, total, err := s.imports.Problems(ctx, st.ID, firstProblems)
+		key, err := s.outcomeKey(ctx, st)
+		if err != nil {
+			return err
+		}
+		html, err := s.fragments.outcome(key, func() ([]byte, error) {
+			v, err := s.pageView(ctx, st)
 			if err != nil {
 				return nil, err
 			}
 			var buf bytes.Buffer
-			err = components.Outcome(importView(st, problems, total, s.now())).Render(ctx, &buf)
+			err = components.Outcome(v).Render(ctx, &buf)
 			return buf.Bytes(), err
 		})
 		if err != nil {
@@ -171,6 +176,20 @@ func (s *Server) follow(ctx context.Context, stream *eventStream, sub *queue.Sub
 	}
 }
 
+// outcomeKey names what the end of a finished import shows: besides the
+// import itself, what changes after it has ended (whether it was saved or
+// undone, whether it can be undone now), so a cached end is never stale.
+func (s *Server) outcomeKey(ctx context.Context, st importer.Status) (string, error) {
+	undoable := false
+	if st.State == importer.Succeeded && st.UndoneIn == "" {
+		var err error
+		if undoable, err = s.imports.Undoable(ctx, st.ID); err != nil {
+			return "", err
+		}
+	}
+	return fmt.Sprintf("%s|%s|%s|%t", st.ID, st.ConfirmedIn, st.UndoneIn, undoable), nil
+}
+
 // throttle is the least time between two updates of one running step to
 // one client. It grows with the number of open streams, so that a
 // thousand watchers cost the import little: each still sees the steps
@@ -188,13 +207,13 @@ func (s *Server) throttle() time.Duration {
 type fragmentCache struct {
 	mu       sync.Mutex
 	m        map[stepFragment][]byte
-	outcomes map[string][]byte // by import id; only final imports
+	outcomes map[string][]byte // by outcomeKey; only final imports
 }
 
 // outcome returns the rendered end of a finished import.
-func (c *fragmentCache) outcome(id string, render func() ([]byte, error)) ([]byte, error) {
+func (c *fragmentCache) outcome(key string, render func() ([]byte, error)) ([]byte, error) {
 	c.mu.Lock()
-	html, ok := c.outcomes[id]
+	html, ok := c.outcomes[key]
 	c.mu.Unlock()
 	if ok {
 		return html, nil
@@ -207,7 +226,7 @@ func (c *fragmentCache) outcome(id string, render func() ([]byte, error)) ([]byt
 	if c.outcomes == nil || len(c.outcomes) >= fragmentCacheSize/16 {
 		c.outcomes = make(map[string][]byte)
 	}
-	c.outcomes[id] = html
+	c.outcomes[key] = html
 	c.mu.Unlock()
 	return html, nil
 }

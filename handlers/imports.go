@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -24,8 +25,9 @@ const firstProblems = 20
 
 func (s *Server) uploadPage() http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		// Reviewing is the safe choice, so it is the default.
 		u, _ := userOf(r)
-		s.render(w, r, http.StatusOK, components.UploadPage(components.UploadView{ViewOnly: !u.Role.Allows(access.Importer)}))
+		s.render(w, r, http.StatusOK, components.UploadPage(components.UploadView{Review: true, ViewOnly: !u.Role.Allows(access.Importer)}))
 	}
 }
 
@@ -46,35 +48,44 @@ func (s *Server) createImport() http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		// The form's other bytes are few; the limit is the workbook's.
 		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxUpload+64<<10)
-		id, err := s.receiveUpload(r)
+		id, opts, err := s.receiveUpload(r)
 		if err != nil && r.Context().Err() != nil {
 			// The client went away mid-upload: its doing, not the server's.
 			s.log.Info("upload abandoned by the client", "err", err)
 			err = errNotWhole
 		}
 		if err != nil {
-			s.refuseUpload(w, r, err)
+			s.refuseUpload(w, r, opts, err)
 			return
 		}
-		page := "/imports/" + id
-		if !isHTMX(r) {
-			http.Redirect(w, r, page, http.StatusSeeOther)
-			return
-		}
-		st, err := s.imports.Status(r.Context(), id)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		// Connected to the stream even if the import has already ended (a
-		// small workbook may): the stream then sends the end at once, with
-		// its problems.
-		v := importView(st, nil, 0, s.now())
-		v.Live = true
-		v.Focus = true // the form that had it is gone
-		w.Header().Set("HX-Push-Url", page)
-		s.render(w, r, http.StatusOK, components.ImportPanelSwap(v))
+		s.showStarted(w, r, id)
 	}
+}
+
+// showStarted answers a request that started an import (an upload, a
+// confirm, an undo): 303 to its page, or for htmx its panel, connected to
+// its stream even if it has ended already (a small one may have): the
+// stream then sends the end at once.
+func (s *Server) showStarted(w http.ResponseWriter, r *http.Request, id string) {
+	page := "/imports/" + id
+	if !isHTMX(r) {
+		http.Redirect(w, r, page, http.StatusSeeOther)
+		return
+	}
+	st, err := s.imports.Status(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v, err := s.pageView(r.Context(), st)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v.Live = true
+	v.Focus = true // the form that had it is gone
+	w.Header().Set("HX-Push-Url", page)
+	s.render(w, r, http.StatusOK, components.ImportPanelSwap(v))
 }
 
 var (
@@ -93,33 +104,93 @@ var (
 func sizeText(n int64) string { return strings.Replace(humanize.IBytes(uint64(n)), ".0 ", " ", 1) }
 
 // receiveUpload streams the file field of a multipart form to a temporary
-// file, never holding the workbook in memory, and queues its import.
-func (s *Server) receiveUpload(r *http.Request) (id string, err error) {
+// file, never holding the workbook in memory, and queues its import with
+// the options of the form's other fields, which may come before or after
+// the file. It returns the options it read, so a refused form keeps them.
+func (s *Server) receiveUpload(r *http.Request) (id string, opts uploadOptions, err error) {
 	mr, err := r.MultipartReader()
 	if err != nil {
-		return "", errNoFile
+		return "", opts, errNoFile
 	}
+	var name, path string
+	defer func() {
+		if path != "" { // saved, but the form was refused after it
+			os.Remove(path)
+		}
+	}()
+	// A refused file does not end the reading: the fields after it say
+	// how the form is shown again.
+	var fileErr error
 	for {
 		part, err := mr.NextPart()
-		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-			return "", errUploadSize(s.cfg.MaxUpload)
-		}
 		if err == io.EOF {
-			return "", errNoFile
+			break
 		}
 		if err != nil {
-			return "", errNotWhole
+			return "", opts, cmp.Or(fileErr, s.bodyFailure(err))
 		}
-		if part.FormName() != "file" {
-			part.Close()
-			continue
+		switch field := part.FormName(); {
+		case field == "file" && path == "" && fileErr == nil:
+			name, path, fileErr = s.saveUpload(part)
+		case field == "review" || field == "remove_missing":
+			on, err := checked(part)
+			if err != nil {
+				return "", opts, cmp.Or(fileErr, s.bodyFailure(err))
+			}
+			opts.set(field, on)
+		default:
+			part.Close() // any other field, or a second file: not ours
 		}
-		name, path, err := s.saveUpload(part)
-		if err != nil {
-			return "", err
-		}
-		return s.imports.Submit(r.Context(), importer.Request{FileName: name, Path: path, By: byName(r)})
 	}
+	if fileErr != nil {
+		return "", opts, fileErr
+	}
+	if path == "" {
+		return "", opts, errNoFile
+	}
+	req := importer.Request{FileName: name, Path: path, Review: opts.Review, RemoveMissing: opts.RemoveMissing, By: byName(r)}
+	path = "" // the queue takes the file over
+	id, err = s.imports.Submit(r.Context(), req)
+	return id, opts, err
+}
+
+// uploadOptions are the upload form's checkboxes. A request without them
+// (a script) imports directly, removing nothing.
+type uploadOptions struct {
+	Review, RemoveMissing bool
+}
+
+func (o *uploadOptions) set(field string, on bool) {
+	if field == "review" {
+		o.Review = on
+	} else {
+		o.RemoveMissing = on
+	}
+}
+
+// checked reads a checkbox field: "1" as the form sends it, or what a
+// checkbox without a value sends ("on"), or "true" from a script.
+func checked(part *multipart.Part) (bool, error) {
+	defer part.Close()
+	// A field's value is a few bytes; more is not a checkbox.
+	value, err := io.ReadAll(io.LimitReader(part, 64))
+	if err != nil {
+		return false, err
+	}
+	switch strings.ToLower(strings.TrimSpace(string(value))) {
+	case "1", "on", "true", "yes":
+		return true, nil
+	}
+	return false, nil
+}
+
+// bodyFailure is what the user is told when the request's body could not
+// be read: too large, or cut off.
+func (s *Server) bodyFailure(err error) error {
+	if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+		return errUploadSize(s.cfg.MaxUpload)
+	}
+	return errNotWhole
 }
 
 func (s *Server) saveUpload(part *multipart.Part) (name, path string, err error) {
@@ -139,13 +210,10 @@ func (s *Server) saveUpload(part *multipart.Part) (name, path string, err error)
 	}
 	if err != nil {
 		os.Remove(f.Name())
-		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-			return "", "", errUploadSize(s.cfg.MaxUpload)
-		}
 		if full := importer.DiskFull(err); full != err {
 			return "", "", full
 		}
-		return "", "", errNotWhole
+		return "", "", s.bodyFailure(err)
 	}
 	if n == 0 {
 		os.Remove(f.Name())
@@ -155,9 +223,9 @@ func (s *Server) saveUpload(part *multipart.Part) (name, path string, err error)
 }
 
 // refuseUpload shows the form again with what was wrong.
-func (s *Server) refuseUpload(w http.ResponseWriter, r *http.Request, err error) {
+func (s *Server) refuseUpload(w http.ResponseWriter, r *http.Request, opts uploadOptions, err error) {
 	status, message := s.answer(r, err)
-	v := components.UploadView{Error: message}
+	v := components.UploadView{Error: message, Review: opts.Review, RemoveMissing: opts.RemoveMissing}
 	if isHTMX(r) {
 		s.render(w, r, status, components.UploadForm(v))
 		return
@@ -177,14 +245,18 @@ func (s *Server) showImport() http.HandlerFunc {
 			s.writeJSON(w, r, statusJSON(st))
 			return
 		}
-		problems, total, err := s.imports.Problems(r.Context(), id, firstProblems)
+		v, err := s.pageView(r.Context(), st)
 		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
-		v := importView(st, problems, total, s.now())
-		if u, _ := userOf(r); !u.Role.Allows(access.Importer) {
-			v.Summary.CanCancel = false // it would be refused
+		// Offer only what the user's role allows: the rest would be refused.
+		u, _ := userOf(r)
+		if !u.Role.Allows(access.Importer) {
+			v.Summary.CanCancel, v.Changes.ConfirmURL = false, ""
+		}
+		if !u.Role.Allows(access.Admin) {
+			v.Changes.UndoURL = ""
 		}
 		s.render(w, r, http.StatusOK, components.ImportPage(v))
 	}
@@ -203,6 +275,7 @@ type jsonStep struct {
 	Created   int    `json:"created"`
 	Updated   int    `json:"updated"`
 	Unchanged int    `json:"unchanged"`
+	Removed   int    `json:"removed"`
 	Problems  int    `json:"problems"`
 }
 
@@ -224,6 +297,14 @@ type jsonStatus struct {
 	ConfirmedBy string `json:"confirmed_by"`
 	CancelledBy string `json:"cancelled_by"`
 	UndoneBy    string `json:"undone_by"`
+
+	// Section 8: how the upload is treated, and the imports it is tied to.
+	Review        bool   `json:"review"`
+	RemoveMissing bool   `json:"remove_missing"`
+	Confirms      string `json:"confirms,omitempty"`
+	ConfirmedIn   string `json:"confirmed_in,omitempty"`
+	Undoes        string `json:"undoes,omitempty"`
+	UndoneIn      string `json:"undone_in,omitempty"`
 }
 
 func statusJSON(st importer.Status) jsonStatus {
@@ -232,11 +313,13 @@ func statusJSON(st importer.Status) jsonStatus {
 		Ahead: st.Ahead, Error: st.Error, Warnings: append([]string{}, st.Warnings...),
 		WarningCount: warningCount(st),
 		UploadedBy:   st.UploadedBy, ConfirmedBy: st.ConfirmedBy, CancelledBy: st.CancelledBy, UndoneBy: st.UndoneBy,
+		Review: st.Review, RemoveMissing: st.RemoveMissing,
+		Confirms: st.Confirms, ConfirmedIn: st.ConfirmedIn, Undoes: st.Undoes, UndoneIn: st.UndoneIn,
 	}
 	for _, s := range st.Steps {
 		out.Steps = append(out.Steps, jsonStep{
 			Key: string(s.Key), State: string(s.State), Rows: s.Rows, Total: s.Total,
-			Created: s.Created, Updated: s.Updated, Unchanged: s.Unchanged, Problems: s.Problems,
+			Created: s.Created, Updated: s.Updated, Unchanged: s.Unchanged, Removed: s.Removed, Problems: s.Problems,
 		})
 	}
 	return out
@@ -259,9 +342,13 @@ func (s *Server) history() http.HandlerFunc {
 			s.fail(w, r, err)
 			return
 		}
+		names := make(map[string]string, len(list))
+		for _, st := range list {
+			names[st.ID] = st.FileName
+		}
 		rows := make([]components.HistoryRow, len(list))
 		for i, st := range list {
-			rows[i] = historyRow(st)
+			rows[i] = historyRow(st, names)
 		}
 		s.render(w, r, http.StatusOK, components.HistoryPage(rows))
 	}

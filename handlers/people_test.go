@@ -355,3 +355,49 @@ func TestNoPasswordTokenOrSessionIdIsEverLogged(t *testing.T) {
 		}
 	}
 }
+
+// TestConfirmAndUndoNameWhoDidThemAndAreOfferedOnlyToWhoMay follows a
+// review through its confirm and undo: each page offers Save to an
+// importer and Undo to an administrator only, and the status names who
+// uploaded, confirmed and undid.
+func TestConfirmAndUndoNameWhoDidThemAndAreOfferedOnlyToWhoMay(t *testing.T) {
+	a := newApp(t, handlersConfig())
+	ivy := a.signIn(t, "ivy", access.Importer)
+	vera := a.signIn(t, "vera", access.Viewer)
+	review := reviewUpload(t, a, "areas.xlsx", areasBook(t, []any{"N", "North"}), false)
+	ended(t, a, review)
+
+	offers := func(u *user, page, form string) bool {
+		t.Helper()
+		return getDocAs(t, u.client(), a.URL+page).Find("form."+form).Length() > 0
+	}
+	if offers(vera, review, "confirm") || !offers(ivy, review, "confirm") {
+		t.Errorf("the review's Save: offered to the viewer %v, to the importer %v; want the importer only",
+			offers(vera, review, "confirm"), offers(ivy, review, "confirm"))
+	}
+	resp, _ := postForm(t, ivy.client(), a.URL+review+"/confirm", nil)
+	saved := resp.Header.Get("Location")
+	if resp.StatusCode != http.StatusSeeOther || saved == review {
+		t.Fatalf("ivy confirms: %s to %q", resp.Status, saved)
+	}
+	ended(t, a, saved)
+	if st := statusByOf(t, a.client(), a.URL+review); st.UploadedBy != "tester" || st.ConfirmedBy != "ivy" {
+		t.Errorf("the review: %+v, want uploaded by tester, confirmed by ivy", st)
+	}
+	if st := statusByOf(t, a.client(), a.URL+saved); st.State != "succeeded" || st.ConfirmedBy != "ivy" {
+		t.Errorf("the saving import: %+v, want succeeded, confirmed by ivy", st)
+	}
+
+	if offers(ivy, saved, "undo") || !offers(a.me, saved, "undo") {
+		t.Errorf("Undo: offered to the importer %v, to the administrator %v; want the administrator only",
+			offers(ivy, saved, "undo"), offers(a.me, saved, "undo"))
+	}
+	resp, _ = postForm(t, a.client(), a.URL+saved+"/undo", nil)
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("undo: %s", resp.Status)
+	}
+	ended(t, a, resp.Header.Get("Location"))
+	if st := statusByOf(t, a.client(), a.URL+saved); st.UndoneBy != "tester" {
+		t.Errorf("the undone import: %+v, want undone by tester", st)
+	}
+}

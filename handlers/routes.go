@@ -38,6 +38,9 @@ func (s *Server) routes() http.Handler {
 	r.Get("/imports/{id}/events", s.events())
 	r.Get("/imports/{id}/problems.xlsx", s.problemsWorkbook())
 	r.Post("/imports/{id}/cancel", s.cancelImport())
+	r.Post("/imports/{id}/confirm", s.confirmImport())
+	r.Post("/imports/{id}/undo", s.undoImport())
+	r.Get("/imports/{id}/changes.xlsx", s.changesWorkbook())
 
 	r.Get("/login", s.loginPage())
 	r.Post("/login", s.login())

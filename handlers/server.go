@@ -29,6 +29,12 @@ type Imports interface {
 	Problems(ctx context.Context, id string, perSheet int) ([]importer.Problem, int, error)
 	Cancel(ctx context.Context, id, by string) error
 	Subscribe(ctx context.Context, id string) (*queue.Subscription, error)
+
+	// Section 8: saving a review, undoing an import, and what one changed.
+	Confirm(ctx context.Context, reviewID, by string) (string, error)
+	Undo(ctx context.Context, id, by string) (string, error)
+	Changes(ctx context.Context, id string, perKind int) ([]importer.Change, error)
+	Undoable(ctx context.Context, id string) (bool, error)
 }
 
 // Workbooks writes the workbooks users download.
@@ -36,6 +42,7 @@ type Workbooks interface {
 	Template(w io.Writer) error
 	Export(ctx context.Context, w io.Writer) error
 	Problems(ctx context.Context, id string, w io.Writer) error
+	Changes(ctx context.Context, id string, w io.Writer) error
 }
 
 // Config is how the server behaves.
@@ -103,7 +110,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c te
 	buf.WriteTo(w)
 }
 
-// errorPage answers with a page (or, for htmx, the message alone).
+// errorPage answers with a page.
 func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, status int, title, message string) {
 	var buf bytes.Buffer
 	var c templ.Component = components.ErrorPage(components.ErrorView{Status: status, Title: title, Message: message})

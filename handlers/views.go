@@ -35,7 +35,7 @@ var stateLabels = map[importer.State]string{
 	importer.Failed:      "Failed",
 	importer.Cancelled:   "Cancelled",
 	importer.Interrupted: "Interrupted",
-	importer.Reviewed:    "Reviewed",
+	importer.Reviewed:    "Checked, not saved",
 }
 
 // wrote reports whether an import's counts of created, updated and
@@ -64,6 +64,8 @@ func stepView(st importer.Status, s importer.Step, now time.Time) components.Ste
 		Removed:   s.Removed,
 		Problems:  s.Problems,
 		Written:   s.State == importer.StepDone && wrote(st),
+		Review:    st.Review,
+		Undo:      st.Undoes != "",
 	}
 	if s.State == importer.StepRunning {
 		if label, ok := phaseLabels[s.Phase]; ok {
@@ -72,6 +74,9 @@ func stepView(st importer.Status, s importer.Step, now time.Time) components.Ste
 		v.Busy = s.Phase == importer.PhaseChecking || s.Phase == importer.PhaseSaving
 		if s.Phase == importer.PhaseChecked {
 			v.Activity = "Nothing wrong. It is saved once every sheet has been checked."
+			if st.Review {
+				v.Activity = "Nothing wrong. Its changes are counted once every sheet has been checked."
+			}
 		}
 	}
 	// A done step of an import that ended without saving was checked, and
@@ -79,6 +84,9 @@ func stepView(st importer.Status, s importer.Step, now time.Time) components.Ste
 	// "Done" in the sense a user reads it.
 	if s.State == importer.StepDone && st.State.Final() && !wrote(st) {
 		v.Label = "Checked, not saved"
+	}
+	if st.Review && s.State == importer.StepDone {
+		v.Label = "Checked" // a review saves nothing
 	}
 	// The first step carries the queue position: the stream's only events
 	// are the steps and done, and a waiting user wants to see it move.
@@ -259,16 +267,22 @@ func summaryView(st importer.Status, now time.Time) components.SummaryView {
 	case importer.Running:
 		v.Title = "Importing"
 		v.Message = "Nothing is saved until every sheet has been checked."
+		if st.Review {
+			// A review saves nothing at all; saving is a later choice.
+			v.Title = "Checking"
+			v.Message = "Nothing is saved: this is a review. Its changes can be saved once it is done."
+		}
+		if st.Undoes != "" {
+			v.Title = "Undoing"
+			v.Message = "Nothing is put back until every step is ready; then everything is, at once."
+		}
 		if left, ok := timeLeft(st, now); ok {
 			v.Left = aboutLeft(left)
 		}
 	case importer.Succeeded:
-		var c, u, n, r int
-		for _, s := range st.Steps {
-			c, u, n, r = c+s.Created, u+s.Updated, n+s.Unchanged, r+s.Removed
-		}
-		v.Title = "Import complete"
-		v.Message = outcomeWords(c, u, n, r)
+		v.Title, v.Message = succeededSummary(st)
+	case importer.Reviewed:
+		v.Title, v.Message = reviewedSummary(st)
 	case importer.Failed:
 		v.Title = "Nothing was saved"
 	case importer.Cancelled:
@@ -282,9 +296,10 @@ func summaryView(st importer.Status, now time.Time) components.SummaryView {
 	return v
 }
 
-func importView(st importer.Status, problems []importer.Problem, total int, now time.Time) components.ImportView {
+func importView(st importer.Status, problems []importer.Problem, total int, ch components.ChangesView, now time.Time) components.ImportView {
 	v := components.ImportView{
 		ID:        st.ID,
+		Heading:   heading(st),
 		FileName:  st.FileName,
 		State:     string(st.State),
 		Summary:   summaryView(st, now),
@@ -295,6 +310,7 @@ func importView(st importer.Status, problems []importer.Problem, total int, now 
 		EventsURL: "/imports/" + st.ID + "/events",
 		Live:      !st.State.Final(),
 		CancelURL: "/imports/" + st.ID + "/cancel",
+		Changes:   ch,
 	}
 	v.MoreWarnings = warningCount(st) - len(st.Warnings)
 	for _, s := range st.Steps {
@@ -312,7 +328,7 @@ func importView(st importer.Status, problems []importer.Problem, total int, now 
 // status saved before warnings were counted, those it kept (all).
 func warningCount(st importer.Status) int { return max(st.WarningCount, len(st.Warnings)) }
 
-func historyRow(st importer.Status) components.HistoryRow {
+func historyRow(st importer.Status, names map[string]string) components.HistoryRow {
 	r := components.HistoryRow{
 		ID: st.ID, FileName: st.FileName, State: string(st.State), Label: stateLabels[st.State],
 		Started:  "Not started",
@@ -330,6 +346,11 @@ func historyRow(st importer.Status) components.HistoryRow {
 		r.Created += s.Created
 		r.Updated += s.Updated
 		r.Unchanged += s.Unchanged
+		r.Removed += s.Removed
+	}
+	r.Links = historyLinks(st, names)
+	if st.State == importer.Reviewed && st.ConfirmedIn != "" {
+		r.Label = "Checked, then saved"
 	}
 	return r
 }

@@ -3,7 +3,31 @@ package handlers
 import (
 	"testing"
 	"time"
+
+	"roster/importer"
 )
+
+// A running review or undo does not say it is importing: a review saves
+// nothing, an undo puts rows back.
+func TestARunningReviewOrUndoSaysWhatItDoes(t *testing.T) {
+	now := time.Now()
+	for _, c := range []struct {
+		st    importer.Status
+		title string
+	}{
+		{importer.Status{State: importer.Running}, "Importing"},
+		{importer.Status{State: importer.Running, Review: true}, "Checking"},
+		{importer.Status{State: importer.Running, Undoes: "x"}, "Undoing"},
+	} {
+		v := summaryView(c.st, now)
+		if v.Title != c.title {
+			t.Errorf("a running import with review=%v, undoes=%q is titled %q, want %q", c.st.Review, c.st.Undoes, v.Title, c.title)
+		}
+		if c.st.Review && v.Message == "Nothing is saved until every sheet has been checked." {
+			t.Errorf("a running review says %q, as if it would save", v.Message)
+		}
+	}
+}
 
 func TestOutcomeWords(t *testing.T) {
 	for _, c := range []struct {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -65,12 +66,14 @@ func BenchmarkImport(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
+				resetPeakRSS(b)
 				b.StartTimer()
 				res, err := importer.Import(context.Background(), st, path, importer.NewStatus(rand.Text(), "sample.xlsx", time.Now()), nil)
 				if err != nil || res.Status.State != importer.Succeeded {
 					b.Fatalf("import: %v %s %s", err, res.Status.State, res.Status.Error)
 				}
 				b.StopTimer()
+				reportPeakRSS(b)
 				st.Close()
 				b.StartTimer()
 			}
@@ -111,5 +114,93 @@ func BenchmarkExcelizeRawRead(b *testing.B) {
 				b.ReportMetric(float64(cells), "cells/op")
 			}
 		})
+	}
+}
+
+// BenchmarkReview is the review of a sample workbook against a new SQLite
+// database: everything the import does but the merge, plus the change
+// records (every row a created one).
+func BenchmarkReview(b *testing.B) {
+	for _, n := range sizes(b) {
+		b.Run(fmt.Sprintf("employees=%d", n), func(b *testing.B) {
+			path := samplePath(b, n)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				st, err := store.Open(context.Background(), filepath.Join(b.TempDir(), "bench.db"))
+				if err != nil {
+					b.Fatal(err)
+				}
+				status := importer.Request{FileName: "sample.xlsx", Review: true}.Status(rand.Text(), time.Now())
+				resetPeakRSS(b)
+				b.StartTimer()
+				res, err := importer.Import(context.Background(), st, path, status, nil)
+				if err != nil || res.Status.State != importer.Reviewed {
+					b.Fatalf("review: %v %s %s", err, res.Status.State, res.Status.Error)
+				}
+				b.StopTimer()
+				reportPeakRSS(b)
+				st.Close()
+				b.StartTimer()
+			}
+		})
+	}
+}
+
+// BenchmarkUndo is the undo of the import of a sample workbook into a new
+// SQLite database (the import itself is not timed): every row it created
+// is deleted.
+func BenchmarkUndo(b *testing.B) {
+	for _, n := range sizes(b) {
+		b.Run(fmt.Sprintf("employees=%d", n), func(b *testing.B) {
+			path := samplePath(b, n)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				st, err := store.Open(context.Background(), filepath.Join(b.TempDir(), "bench.db"))
+				if err != nil {
+					b.Fatal(err)
+				}
+				res, err := importer.Import(context.Background(), st, path, importer.NewStatus(rand.Text(), "sample.xlsx", time.Now()), nil)
+				if err != nil || res.Status.State != importer.Succeeded {
+					b.Fatalf("import: %v %s %s", err, res.Status.State, res.Status.Error)
+				}
+				undo := importer.Request{FileName: "sample.xlsx", Undoes: res.Status.ID}.Status(rand.Text(), time.Now())
+				resetPeakRSS(b)
+				b.StartTimer()
+				u, err := importer.Undo(context.Background(), st, undo, nil)
+				if err != nil || u.Status.State != importer.Succeeded {
+					b.Fatalf("undo: %v %s %s", err, u.Status.State, u.Status.Error)
+				}
+				b.StopTimer()
+				reportPeakRSS(b)
+				st.Close()
+				b.StartTimer()
+			}
+		})
+	}
+}
+
+// resetPeakRSS starts the process's peak resident memory (VmHWM) afresh
+// (Linux; elsewhere it does nothing), so that reportPeakRSS gives the
+// peak of what runs between them, not of making the sample workbook.
+func resetPeakRSS(b *testing.B) {
+	_ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
+}
+
+// reportPeakRSS reports the peak resident memory since resetPeakRSS, in
+// MiB, as the metric peak-RSS-MiB.
+func reportPeakRSS(b *testing.B) {
+	status, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return
+	}
+	for _, line := range strings.Split(string(status), "\n") {
+		if kb, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			var n float64
+			if _, err := fmt.Sscanf(strings.TrimSpace(kb), "%f kB", &n); err == nil {
+				b.ReportMetric(n/1024, "peak-RSS-MiB")
+			}
+		}
 	}
 }

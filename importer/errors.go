@@ -52,6 +52,9 @@ func ErrorCode(err error) Code {
 	if e, ok := errors.AsType[*Error](err); ok {
 		return e.Code
 	}
+	if _, ok := errors.AsType[*BlockedError](err); ok {
+		return CodeConflict
+	}
 	return CodeInternal
 }
 
@@ -64,6 +67,9 @@ const internalMessage = "The server could not finish this because of a problem o
 func ErrorMessage(err error) string {
 	if e, ok := errors.AsType[*Error](err); ok {
 		return e.Message
+	}
+	if e, ok := errors.AsType[*BlockedError](err); ok {
+		return e.Error()
 	}
 	return internalMessage
 }

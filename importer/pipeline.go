@@ -40,11 +40,24 @@ type Tx interface {
 	Repeats(ctx context.Context, sh *Sheet, fields ...string) ([]Repeat, error)
 	// Taken finds staged rows whose unique field another saved row keeps.
 	Taken(ctx context.Context, sh *Sheet, field string) ([]Taken, error)
-	// Dangling finds staged rows whose reference is neither staged nor saved.
-	Dangling(ctx context.Context, sh *Sheet, ref Ref) ([]Dangling, error)
-	// Merge saves the staged rows: new keys created, changed rows updated.
-	// It is called once every sheet has been staged and checked.
-	Merge(ctx context.Context, sh *Sheet) (created, updated int, err error)
+	// Dangling finds staged rows whose reference is neither staged nor
+	// saved; when removing, a saved key the target's staged sheet lacks
+	// is missing too (it is removed).
+	Dangling(ctx context.Context, sh *Sheet, ref Ref, removing bool) ([]Dangling, error)
+	// Orphans finds, for a staged sheet that removes the saved rows it
+	// lacks, the saved rows of from (not uploaded, so staying) that refer
+	// through ref to a removed key.
+	Orphans(ctx context.Context, sh, from *Sheet, ref Ref) ([]Orphan, error)
+	// Record saves the change records of a checked sheet (what its merge
+	// would create, update and, when removing, remove) under the import's
+	// id, and counts them. It is called once every sheet has been staged
+	// and checked, before any merge.
+	Record(ctx context.Context, sh *Sheet, id string, removing bool) (Counts, error)
+	// SameChanges reports whether two imports' change records are the same.
+	SameChanges(ctx context.Context, id, other string) (bool, error)
+	// Merge saves the staged rows: when removing, saved rows whose key the
+	// sheet lacks deleted; new keys created, changed rows updated.
+	Merge(ctx context.Context, sh *Sheet, removing bool) (Counts, error)
 	// Commit makes what was merged visible together with the import's
 	// outcome, or nothing: ErrEnded when the import had been ended
 	// elsewhere meanwhile.
@@ -69,9 +82,21 @@ type Taken struct {
 
 // Dangling is a staged row whose reference leads nowhere.
 type Dangling struct {
-	Row   int
-	Value string
+	Row     int
+	Value   string
+	Removed bool // the key is saved, but this upload removes it
 }
+
+// Orphan is a key a sheet removes that saved rows of another table, whose
+// sheet was not uploaded, still refer to.
+type Orphan struct {
+	Value    string // the removed key
+	Referrer string // the key of the first row that refers to it
+	Count    int    // how many rows refer to it
+}
+
+// Counts is how many rows one step creates, updates and removes.
+type Counts struct{ Created, Updated, Removed int }
 
 // MaxProblems is how many problems an import keeps in detail. Past it the
 // problems are still counted, so the user knows how many there are, but a
@@ -100,6 +125,7 @@ type run struct {
 	problems []Problem
 	report   func(Status)
 	now      func() time.Time
+	uploaded map[StepKey]bool // the steps whose sheet the workbook has
 }
 
 func (r *run) step(key StepKey) *Step {
@@ -146,13 +172,24 @@ func (r *run) publish() {
 // words a user can act on, what went wrong; the error has the detail for
 // the log.
 func Import(ctx context.Context, st Storage, path string, status Status, report func(Status)) (Result, error) {
+	r := startRun(status, report)
+	return r.end(ctx, r.importWorkbook(ctx, st, path))
+}
+
+// startRun starts an import (or undo) of the given status.
+func startRun(status Status, report func(Status)) *run {
 	r := &run{status: status, report: report, now: time.Now}
 	r.status.State = Running
 	r.status.Started = r.now()
 	r.publish()
+	return r
+}
 
-	err := r.importWorkbook(ctx, st, path)
-	if r.status.State == Succeeded && err == nil {
+// end settles how the run ended, from what its work returned: succeeded
+// or reviewed (already recorded with its data), or failed, cancelled or
+// interrupted with nothing written.
+func (r *run) end(ctx context.Context, err error) (Result, error) {
+	if (r.status.State == Succeeded || r.status.State == Reviewed) && err == nil {
 		r.publish()
 		return Result{Status: r.status}, nil
 	}
@@ -192,7 +229,7 @@ func (r *run) endSteps() {
 	}
 	for i := range r.status.Steps {
 		s := &r.status.Steps[i]
-		s.Created, s.Updated, s.Unchanged, s.Phase = 0, 0, 0, ""
+		s.Created, s.Updated, s.Unchanged, s.Removed, s.Phase = 0, 0, 0, 0, ""
 		if s.State.Final() {
 			continue
 		}
@@ -296,6 +333,10 @@ func (r *run) importWorkbook(ctx context.Context, st Storage, path string) error
 	defer wb.Close()
 
 	matched := r.matchSheets(wb)
+	r.uploaded = map[StepKey]bool{}
+	for step := range matched {
+		r.uploaded[step] = true
+	}
 	tx, err := st.BeginImport(ctx)
 	if err != nil {
 		return err
@@ -362,10 +403,12 @@ func (r *run) countSheets(ctx context.Context, order []found, pieces <-chan piec
 	return nil
 }
 
-// save merges every checked sheet, in step order, and commits them with
-// the import's outcome. Everything before it only read the database, so
-// that SQLite's single writer is held for this alone.
+// save records what every checked sheet changes, in step order, then
+// (unless the import is a review, which stops there) merges them, and
+// commits with the import's outcome. Everything before it only read the
+// database, so that SQLite's single writer is held for this alone.
 func (r *run) save(ctx context.Context, tx Tx) error {
+	removing := r.status.RemoveMissing
 	for _, sh := range Sheets {
 		s := r.step(sh.Step)
 		if s.State != StepRunning {
@@ -375,19 +418,74 @@ func (r *run) save(ctx context.Context, tx Tx) error {
 			return err
 		}
 		s.Phase = PhaseSaving
+		if r.status.Review {
+			s.Phase = PhaseChecking
+		}
 		r.publish()
-		created, updated, err := tx.Merge(ctx, sh)
+		c, err := tx.Record(ctx, sh, r.status.ID, removing)
 		if err != nil {
 			return err
 		}
-		s.Created, s.Updated, s.Unchanged = created, updated, s.Rows-created-updated
-		s.State, s.Phase, s.Finished = StepDone, "", r.now()
-		r.publish()
+		if r.status.Review {
+			r.stepDone(s, c)
+		}
 	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	r.status.State, r.status.Finished = Succeeded, r.now()
+	if r.status.Review {
+		return r.commit(ctx, tx, Reviewed)
+	}
+	if r.status.Confirms != "" {
+		same, err := tx.SameChanges(ctx, r.status.ID, r.status.Confirms)
+		if err != nil {
+			return err
+		}
+		if !same {
+			return ErrChangedSinceReview
+		}
+	}
+	for _, sh := range Sheets {
+		s := r.step(sh.Step)
+		if s.State != StepRunning {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		c, err := tx.Merge(ctx, sh, removing)
+		if err != nil {
+			return err
+		}
+		r.stepDone(s, c)
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return r.commit(ctx, tx, Succeeded)
+}
+
+// ErrChangedSinceReview fails the import that confirms a review when it
+// would not make exactly the reviewed changes.
+var ErrChangedSinceReview = &Error{Code: CodeConflict, Message: "The data in Roster changed since this upload was reviewed, so saving it now would not make the changes that were reviewed. Review the workbook again."}
+
+// stepDone ends a step that made (or, in a review, would make) c.
+func (r *run) stepDone(s *Step, c Counts) {
+	s.Created, s.Updated, s.Removed = c.Created, c.Updated, c.Removed
+	s.Unchanged = max(0, s.Rows-c.Created-c.Updated)
+	s.State, s.Phase, s.Finished = StepDone, "", r.now()
+	r.publish()
+}
+
+// committer is what an import's and an undo's transactions share.
+type committer interface {
+	Commit(ctx context.Context, outcome Status) error
+}
+
+// commit ends the run in state (succeeded, or reviewed) and commits it
+// with that outcome.
+func (r *run) commit(ctx context.Context, tx committer, state State) error {
+	r.status.State, r.status.Finished = state, r.now()
 	if err := tx.Commit(ctx, r.status); err != nil {
 		r.status.State = Running // not saved: Import says how it ended
 		return err
@@ -510,14 +608,7 @@ func (r *run) checkSheet(ctx context.Context, tx Tx, sh *Sheet, name string) err
 		return err
 	}
 	keyHeader := sh.Column(sh.Key[0]).Header
-	keyName := keyHeader
-	if len(sh.Key) > 1 {
-		var hs []string
-		for _, k := range sh.Key {
-			hs = append(hs, sh.Column(k).Header)
-		}
-		keyName = strings.Join(hs, " + ")
-	}
+	keyName := keyName(sh)
 	for _, rp := range repeats {
 		problems = append(problems, Problem{
 			Sheet: name, Row: rp.Row, Column: keyHeader, Value: Cut(rp.Value),
@@ -539,6 +630,11 @@ func (r *run) checkSheet(ctx context.Context, tx Tx, sh *Sheet, name string) err
 				Message: fmt.Sprintf("%s %s is also on row %d; each must be different.", col.Header, Quote(rp.Value), rp.FirstRow),
 			})
 		}
+		if r.removes(sh.Step) {
+			// Every saved row the sheet lacks is removed and the others are
+			// in it: the repeats above are the only clashes.
+			continue
+		}
 		taken, err := tx.Taken(ctx, sh, field)
 		if err != nil {
 			return err
@@ -553,17 +649,66 @@ func (r *run) checkSheet(ctx context.Context, tx Tx, sh *Sheet, name string) err
 	for _, ref := range sh.Refs {
 		col := sh.Column(ref.Field)
 		target := SheetFor(ref.To)
-		dangling, err := tx.Dangling(ctx, sh, ref)
+		dangling, err := tx.Dangling(ctx, sh, ref, r.removes(ref.To))
 		if err != nil {
 			return err
 		}
 		for _, d := range dangling {
-			problems = append(problems, Problem{
-				Sheet: name, Row: d.Row, Column: col.Header, Value: Cut(d.Value),
-				Message: fmt.Sprintf("%s %s is not in the %s sheet and not yet in Roster; add it there or correct the value.", col.Header, Quote(d.Value), target.Name),
-			})
+			msg := fmt.Sprintf("%s %s is not in the %s sheet and not yet in Roster; add it there or correct the value.", col.Header, Quote(d.Value), target.Name)
+			if d.Removed {
+				msg = fmt.Sprintf("%s %s is not in the %s sheet, so this upload removes it from Roster, but this row still refers to it; add it back to the %s sheet or correct the value.", col.Header, Quote(d.Value), target.Name, target.Name)
+			}
+			problems = append(problems, Problem{Sheet: name, Row: d.Row, Column: col.Header, Value: Cut(d.Value), Message: msg})
 		}
 	}
-	r.addProblems(sh.Step, problems)
+	orphans, err := r.checkOrphans(ctx, tx, sh, name)
+	if err != nil {
+		return err
+	}
+	r.addProblems(sh.Step, append(problems, orphans...))
 	return nil
+}
+
+// removes reports whether the import removes the saved rows of a step
+// that its sheet lacks: only with RemoveMissing, and only for a sheet the
+// workbook has.
+func (r *run) removes(step StepKey) bool {
+	return r.status.RemoveMissing && r.uploaded[step]
+}
+
+// checkOrphans finds the keys a removing sheet drops that saved rows of a
+// sheet not uploaded (which all stay) still refer to. Such a key cannot be
+// removed; the problem is the sheet's, since the key has no row in it.
+func (r *run) checkOrphans(ctx context.Context, tx Tx, sh *Sheet, name string) ([]Problem, error) {
+	if !r.removes(sh.Step) {
+		return nil, nil
+	}
+	keyHeader := sh.Column(sh.Key[0]).Header
+	var problems []Problem
+	for _, child := range Sheets {
+		if r.uploaded[child.Step] {
+			continue // its staged rows were, or will be, checked themselves
+		}
+		for _, ref := range child.Refs {
+			if ref.To != sh.Step {
+				continue
+			}
+			orphans, err := tx.Orphans(ctx, sh, child, ref)
+			if err != nil {
+				return nil, err
+			}
+			for _, o := range orphans {
+				more := ""
+				if o.Count > 1 {
+					more = fmt.Sprintf(" (and %s more)", humanize.Comma(int64(o.Count-1)))
+				}
+				problems = append(problems, Problem{
+					Sheet: name, Column: keyHeader, Value: Cut(o.Value),
+					Message: fmt.Sprintf("%s %s is not in this sheet, so this upload would remove it from Roster, but %s %s %s%s in Roster still refers to it; keep it in this sheet, or upload the %s sheet too without the rows that refer to it.",
+						keyHeader, Quote(o.Value), child.StepName, child.Column(child.Key[0]).Header, Quote(o.Referrer), more, child.Name),
+				})
+			}
+		}
+	}
+	return problems, nil
 }

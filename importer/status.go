@@ -190,7 +190,7 @@ func (s Status) EndedOutside(state State, message string, at time.Time) Status {
 		if !s.Steps[i].State.Final() {
 			s.Steps[i].State = StepCancelled
 		}
-		s.Steps[i].Created, s.Steps[i].Updated, s.Steps[i].Unchanged = 0, 0, 0
+		s.Steps[i].Created, s.Steps[i].Updated, s.Steps[i].Unchanged, s.Steps[i].Removed = 0, 0, 0, 0
 	}
 	return s
 }

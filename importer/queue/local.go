@@ -62,8 +62,7 @@ func (q *Local) Run(ctx context.Context) error {
 			continue
 		}
 		if st, ran := q.runJob(ctx, j, nil); ran {
-			if st.State != importer.Failed {
-				// Only a failed import's problems workbook needs the upload.
+			if !keepsUpload(st) {
 				q.removeFile(j.path)
 			}
 			q.finish(j, st)
@@ -122,7 +121,14 @@ func (q *Local) Submit(ctx context.Context, req importer.Request) (string, error
 		os.Remove(req.Path)
 		return "", fmt.Errorf("keep upload: %w", err)
 	}
-	st := req.Status(id, time.Now())
+	q.enqueue(ctx, req.Status(id, time.Now()), kept)
+	return id, nil
+}
+
+// enqueue records and queues an import whose upload (none for an undo)
+// is kept at path.
+func (q *Local) enqueue(ctx context.Context, st importer.Status, path string) {
+	id := st.ID
 	// While an import is saving its rows, SQLite's one writer is taken and
 	// this save would wait: the upload is answered at once all the same,
 	// since this process answers for the queued import from memory, and
@@ -132,14 +138,54 @@ func (q *Local) Submit(ctx context.Context, req importer.Request) (string, error
 		q.log.Warn("record a queued import; it is recorded when it starts", "import", id, "err", err)
 	}
 	cancel()
+	q.hold(st, path)
+}
+
+// hold queues an import whose record is saved.
+func (q *Local) hold(st importer.Status, path string) {
 	q.mu.Lock()
-	j := &job{status: st, path: kept, subs: map[*Subscription]struct{}{}}
-	q.live[id] = j
+	j := &job{status: st, path: path, subs: map[*Subscription]struct{}{}}
+	q.live[st.ID] = j
 	q.queue = append(q.queue, j)
 	q.publishAhead()
 	q.mu.Unlock()
 	q.signal()
-	return id, nil
+}
+
+// Confirm queues the import of a reviewed upload with the review's
+// options, and returns its id. The review's upload becomes the import's.
+func (q *Local) Confirm(ctx context.Context, reviewID, by string) (string, error) {
+	review, confirm, err := q.confirmation(ctx, reviewID, by)
+	if err != nil {
+		return "", err
+	}
+	kept := q.uploadPath(reviewID)
+	if _, err := os.Stat(kept); err != nil {
+		return "", uploadGone()
+	}
+	ok, _, err := q.store.ConfirmReview(ctx, review, confirm, false)
+	if err != nil {
+		return "", err
+	}
+	if !ok {
+		return "", q.refusedConfirm(ctx, reviewID)
+	}
+	path := q.uploadPath(confirm.ID)
+	if err := os.Rename(kept, path); err != nil {
+		q.log.Error("move a confirmed review's upload", "review", reviewID, "err", err)
+	}
+	q.hold(confirm, path)
+	return confirm.ID, nil
+}
+
+// Undo queues an undo of the import, and returns the undo's id.
+func (q *Local) Undo(ctx context.Context, id, by string) (string, error) {
+	st, err := q.undoRequest(ctx, id, by)
+	if err != nil {
+		return "", err
+	}
+	q.enqueue(ctx, st, "")
+	return st.ID, nil
 }
 
 // publishAhead tells each queued import how many are before it. The
@@ -280,6 +326,8 @@ func (q *Local) SweepUploads(ctx context.Context) {
 			continue // keep it until the database can say
 		case st.State == importer.Failed && time.Since(st.Finished) < q.KeepFailed:
 			continue
+		case st.State == importer.Reviewed && time.Since(st.Finished) < ReviewKept:
+			continue // it can still be confirmed
 		case !st.State.Final():
 			continue
 		}

@@ -115,7 +115,13 @@ func (c *core) runJob(server context.Context, j *job, beat func(ctx context.Cont
 	if beat != nil {
 		stopBeating = beat(ctx, j, cancel)
 	}
-	res, err := importer.Import(ctx, c.store, j.path, start, func(st importer.Status) {
+	run := func(ctx context.Context, start importer.Status, report func(importer.Status)) (importer.Result, error) {
+		if start.Undoes != "" {
+			return importer.Undo(ctx, c.store, start, report)
+		}
+		return importer.Import(ctx, c.store, j.path, start, report)
+	}
+	res, err := run(ctx, start, func(st importer.Status) {
 		if st.State.Final() {
 			// Told to everyone only once it is saved with its problems
 			// (in finish), so nobody sees an end without its problems.
@@ -153,10 +159,10 @@ func (c *core) runJob(server context.Context, j *job, beat func(ctx context.Cont
 // The job stays live meanwhile, so its pages show the end from memory.
 // It returns the end as recorded: the database's, when another instance
 // had already ended the import. A succeeded import was recorded with its
-// data, in the same transaction.
+// data, in the same transaction, and a reviewed one with its changes.
 func (c *core) saveEnd(server context.Context, res importer.Result) importer.Status {
 	st := res.Status
-	if st.State == importer.Succeeded {
+	if st.State == importer.Succeeded || st.State == importer.Reviewed {
 		return st
 	}
 	wait := 100 * time.Millisecond
@@ -196,9 +202,18 @@ func (c *core) finish(j *job, st importer.Status) {
 	delete(c.live, st.ID)
 }
 
+// keepsUpload reports whether an ended import's upload is still needed: a
+// failed import's for its problems workbook, a review's to be confirmed.
+func keepsUpload(st importer.Status) bool {
+	return st.State == importer.Failed || st.State == importer.Reviewed
+}
+
 // removeFile removes a file the queue no longer needs, saying so in the
 // log when it cannot.
 func (c *core) removeFile(path string) {
+	if path == "" {
+		return // an undo has no upload
+	}
 	if err := os.Remove(path); err != nil && !os.IsNotExist(err) {
 		c.log.Warn("remove upload", "path", path, "err", err)
 	}

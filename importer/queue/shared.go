@@ -101,7 +101,10 @@ func (q *Shared) runNext(ctx context.Context) bool {
 		return false
 	}
 	st.State, st.Ahead = importer.Queued, 0 // runJob starts it
-	path, done, err := q.Upload(ctx, st.ID)
+	path, done, err := "", func() {}, error(nil)
+	if st.Undoes == "" { // an undo has no upload
+		path, done, err = q.Upload(ctx, st.ID)
+	}
 	if err != nil {
 		q.log.Error("fetch upload", "import", st.ID, "err", err)
 		st.State, st.Error, st.Finished = importer.Failed, "The uploaded file could not be found; upload it again.", time.Now()
@@ -114,8 +117,7 @@ func (q *Shared) runNext(ctx context.Context) bool {
 	q.live[st.ID] = j
 	q.mu.Unlock()
 	end, _ := q.runJob(ctx, j, q.beat) // a claimed import is cancelled through its instance, never before it starts
-	if end.State != importer.Failed {
-		// Only a failed import's problems workbook needs the upload.
+	if !keepsUpload(end) {
 		q.forgetUpload(context.WithoutCancel(ctx), st.ID)
 	}
 	q.finish(j, end)
@@ -145,6 +147,41 @@ func (q *Shared) Submit(ctx context.Context, req importer.Request) (string, erro
 	}
 	q.signal()
 	return id, nil
+}
+
+// Confirm queues the import of a reviewed upload with the review's
+// options, for any instance to run, and returns its id. The review's
+// upload becomes the import's.
+func (q *Shared) Confirm(ctx context.Context, reviewID, by string) (string, error) {
+	review, confirm, err := q.confirmation(ctx, reviewID, by)
+	if err != nil {
+		return "", err
+	}
+	ok, gone, err := q.store.ConfirmReview(ctx, review, confirm, true)
+	switch {
+	case err != nil:
+		return "", err
+	case gone:
+		return "", uploadGone()
+	case !ok:
+		return "", q.refusedConfirm(ctx, reviewID)
+	}
+	q.signal()
+	return confirm.ID, nil
+}
+
+// Undo queues an undo of the import, for any instance to run, and returns
+// the undo's id.
+func (q *Shared) Undo(ctx context.Context, id, by string) (string, error) {
+	st, err := q.undoRequest(ctx, id, by)
+	if err != nil {
+		return "", err
+	}
+	if _, err := q.store.SaveStatus(ctx, st); err != nil {
+		return "", err
+	}
+	q.signal()
+	return st.ID, nil
 }
 
 // Status returns the current status of an import, wherever it runs.
@@ -306,7 +343,7 @@ func (q *Shared) Subscribe(ctx context.Context, id string) (*Subscription, error
 // import's after KeepFailed), and removes the copies a crash of this
 // instance left in its scratch directory.
 func (q *Shared) sweepUploads(ctx context.Context) {
-	n, err := q.store.DeleteStaleUploads(ctx, time.Now().Add(-q.KeepFailed))
+	n, err := q.store.DeleteStaleUploads(ctx, time.Now().Add(-q.KeepFailed), time.Now().Add(-ReviewKept))
 	if err != nil {
 		q.log.Warn("sweep uploads", "err", err)
 	} else if n > 0 {

@@ -28,11 +28,12 @@ func (s *Store) SaveUpload(ctx context.Context, id string, r io.Reader) error {
 	}
 	defer tx.Rollback()
 	buf := make([]byte, uploadChunk)
+	now := stamp(time.Now())
 	for seq := 0; ; seq++ {
 		n, err := io.ReadFull(r, buf)
 		if n > 0 {
 			if _, err := tx.ExecContext(ctx, s.rebind(
-				`INSERT INTO import_uploads (import_id, seq, data) VALUES (?, ?, ?)`), id, seq, buf[:n]); err != nil {
+				`INSERT INTO import_uploads (import_id, seq, data, saved_at) VALUES (?, ?, ?, ?)`), id, seq, buf[:n], now); err != nil {
 				return full(fmt.Errorf("save upload: %w", err))
 			}
 		}
@@ -76,13 +77,21 @@ func (s *Store) CopyUpload(ctx context.Context, id string, w io.Writer) error {
 }
 
 // DeleteStaleUploads forgets the uploads nothing needs any more: those
-// of imports that ended other than failed, of failed imports created
-// before keptSince, and of imports the database does not know.
-func (s *Store) DeleteStaleUploads(ctx context.Context, keptSince time.Time) (int64, error) {
+// of imports that ended other than failed or reviewed, of failed imports
+// created before keptSince, of reviews created before reviewsSince (a
+// confirmed review's upload became its confirm's), and of imports the
+// database does not know, once an hour old (an upload is saved before
+// its import is recorded: a sweep at that moment must not take it).
+func (s *Store) DeleteStaleUploads(ctx context.Context, keptSince, reviewsSince time.Time) (int64, error) {
 	res, err := s.db.ExecContext(ctx, s.rebind(`
 		DELETE FROM import_uploads AS u WHERE NOT EXISTS (
 			SELECT 1 FROM imports i WHERE i.id = u.import_id
-			AND (i.state IN ('queued', 'running') OR (i.state = 'failed' AND i.created_at >= ?)))`), stamp(keptSince))
+			AND (i.state IN ('queued', 'running')
+				OR (i.state = 'failed' AND i.created_at >= ?)
+				OR (i.state = 'reviewed' AND i.created_at >= ?)))
+		AND (EXISTS (SELECT 1 FROM imports i WHERE i.id = u.import_id)
+			OR u.saved_at IS NULL OR u.saved_at < ?)`),
+		stamp(keptSince), stamp(reviewsSince), stamp(time.Now().Add(-time.Hour)))
 	if err != nil {
 		return 0, fmt.Errorf("delete stale uploads: %w", err)
 	}

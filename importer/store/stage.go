@@ -61,8 +61,10 @@ type Tx struct {
 	conn     *sql.Conn // SQLite: the connection that holds the temporary tables
 	tx       *sql.Tx   // PostgreSQL: the transaction
 	postgres bool
-	merging  bool                 // SQLite: the write transaction has begun
-	inserts  map[string]*sql.Stmt // a full batch of staging rows, by table
+	merging  bool                       // SQLite: the write transaction has begun
+	inserts  map[string]*sql.Stmt       // a full batch of staging rows, by table
+	recorded map[string]importer.Counts // what Record found, by table
+	allNew   map[string]bool            // every staged key is new, by table (from Record)
 	done     bool
 }
 
@@ -183,6 +185,11 @@ func (t *Tx) Commit(ctx context.Context, outcome importer.Status) error {
 	}
 	if !ok {
 		return importer.ErrEnded
+	}
+	if outcome.Undoes != "" && outcome.State == importer.Succeeded {
+		if err := t.markUndone(ctx, outcome); err != nil {
+			return err
+		}
 	}
 	if t.postgres {
 		t.done = true
@@ -339,20 +346,29 @@ func (t *Tx) Taken(ctx context.Context, sh *importer.Sheet, field string) ([]imp
 }
 
 // Dangling finds the staged rows whose field is neither a key staged in
-// the target table nor a key already in the database.
-func (t *Tx) Dangling(ctx context.Context, sh *importer.Sheet, ref importer.Ref) ([]importer.Dangling, error) {
+// the target table nor a key already in the database. When removing (the
+// target's sheet was uploaded and is the whole truth for its table), a
+// saved key the target's sheet lacks is removed, so it counts as missing;
+// the finding says so (Removed).
+func (t *Tx) Dangling(ctx context.Context, sh *importer.Sheet, ref importer.Ref, removing bool) ([]importer.Dangling, error) {
 	tb, target, field := tableOf(sh), tableOf(importer.SheetFor(ref.To)), ref.Field
 	key := target.Key[0]
+	saved := fmt.Sprintf("NOT EXISTS (SELECT 1 FROM %s d WHERE d.%s = v.%s)", target.Name, key, field)
+	if removing {
+		saved = "1 = 1"
+	}
 	// Each distinct value is looked up once (700,000 schedules name only
 	// 100,000 employees); only then are the rows that use a missing one
 	// listed.
 	q := fmt.Sprintf(`
-		SELECT s.row_no, substr(s.%[1]s, 1, 201) FROM %[2]s s
+		SELECT s.row_no, substr(s.%[1]s, 1, 201),
+			CASE WHEN EXISTS (SELECT 1 FROM %[5]s d WHERE d.%[4]s = s.%[1]s) THEN 1 ELSE 0 END
+		FROM %[2]s s
 		WHERE s.%[1]s IN (
 			SELECT v.%[1]s FROM (SELECT DISTINCT %[1]s FROM %[2]s WHERE %[1]s IS NOT NULL) v
 			WHERE NOT EXISTS (SELECT 1 FROM %[3]s r WHERE r.%[4]s = v.%[1]s)
-			  AND NOT EXISTS (SELECT 1 FROM %[5]s d WHERE d.%[4]s = v.%[1]s))
-		ORDER BY s.row_no`, field, tb.stage(), target.stage(), key, target.Name)
+			  AND %[6]s)
+		ORDER BY s.row_no`, field, tb.stage(), target.stage(), key, target.Name, saved)
 	rows, err := t.q.QueryContext(ctx, q)
 	if err != nil {
 		return nil, fmt.Errorf("check %s.%s: %w", tb.Name, field, err)
@@ -361,22 +377,61 @@ func (t *Tx) Dangling(ctx context.Context, sh *importer.Sheet, ref importer.Ref)
 	var out []importer.Dangling
 	for rows.Next() {
 		var r importer.Dangling
-		if err := rows.Scan(&r.Row, &r.Value); err != nil {
+		var removed int
+		if err := rows.Scan(&r.Row, &r.Value, &removed); err != nil {
 			return nil, err
 		}
+		r.Removed = removed == 1
 		out = append(out, r)
 	}
 	return out, rows.Err()
 }
 
-// Merge writes the staged rows into the table: new keys are inserted,
-// rows whose values differ are updated, identical rows are not touched.
-// It returns how many rows were created and updated.
-func (t *Tx) Merge(ctx context.Context, sh *importer.Sheet) (created, updated int, err error) {
+// Merge writes the staged rows into the table: when removing, the saved
+// rows whose key the sheet lacks are deleted first (freeing their unique
+// values); then new keys are inserted, rows whose values differ are
+// updated, identical rows are not touched. It returns how many rows were
+// created, updated and removed.
+func (t *Tx) Merge(ctx context.Context, sh *importer.Sheet, removing bool) (importer.Counts, error) {
 	tb := tableOf(sh)
 	if err := t.beginMerge(ctx); err != nil {
-		return 0, 0, err
+		return importer.Counts{}, err
 	}
+	// What Record found in this transaction tells which statements have
+	// nothing to do: a first import updates nothing, a repeated one
+	// inserts nothing.
+	known, recorded := t.recorded[tb.Name]
+	var c importer.Counts
+	if removing && (!recorded || known.Removed > 0) {
+		var err error
+		if c.Removed, err = t.remove(ctx, layoutOf(sh)); err != nil {
+			return c, err
+		}
+	}
+	var err error
+	if t.allNew[tb.Name] {
+		c.Created, err = t.insertAll(ctx, tb)
+		return c, err
+	}
+	c.Created, c.Updated, err = t.merge(ctx, tb, !recorded || known.Created > 0, !recorded || known.Updated > 0)
+	return c, err
+}
+
+// insertAll inserts every staged row, when Record found them all new. The
+// plain INSERT … SELECT does not read the table it fills, which the merge's
+// (WHERE NOT EXISTS) does: SQLite then first copies every selected row
+// into a temporary table.
+func (t *Tx) insertAll(ctx context.Context, tb table) (int, error) {
+	fields := strings.Join(tb.Fields, ", ")
+	n, err := t.exec(ctx, fmt.Sprintf(`INSERT INTO %s (%s) SELECT %s FROM %s`, tb.Name, fields, fields, tb.stage()))
+	if err != nil {
+		return 0, fmt.Errorf("insert into %s: %w", tb.Name, err)
+	}
+	return n, nil
+}
+
+// merge inserts the staged rows with new keys and updates the changed ones.
+func (t *Tx) merge(ctx context.Context, tb table, inserts, updates bool) (created, updated int, err error) {
 	var keyMatch, differs, sets []string
 	for _, k := range tb.Key {
 		keyMatch = append(keyMatch, fmt.Sprintf("%s.%s = s.%s", tb.Name, k, k))
@@ -388,7 +443,7 @@ func (t *Tx) Merge(ctx context.Context, sh *importer.Sheet) (created, updated in
 		sets = append(sets, fmt.Sprintf("%s = s.%s", f, f))
 		differs = append(differs, fmt.Sprintf("%s.%s %s s.%s", tb.Name, f, t.distinct(), f))
 	}
-	if len(sets) > 0 {
+	if len(sets) > 0 && updates {
 		if err := t.park(ctx, tb); err != nil {
 			return 0, 0, err
 		}
@@ -401,6 +456,9 @@ func (t *Tx) Merge(ctx context.Context, sh *importer.Sheet) (created, updated in
 		}
 		n, _ := res.RowsAffected()
 		updated = int(n)
+	}
+	if !inserts {
+		return 0, updated, nil
 	}
 	fields := strings.Join(tb.Fields, ", ")
 	q := fmt.Sprintf(`INSERT INTO %s (%s) SELECT %s FROM %s s WHERE NOT EXISTS (SELECT 1 FROM %s WHERE %s)`,

@@ -124,7 +124,7 @@ func TestSnapshotDoesNotSeeLaterCommits(t *testing.T) {
 				if err := tx.Stage(ctx, areas, [][]any{{2, "N", "North"}}); err != nil {
 					return err
 				}
-				if _, _, err := tx.Merge(ctx, areas); err != nil {
+				if _, err := tx.Merge(ctx, areas, false); err != nil {
 					return err
 				}
 				done := importer.NewStatus("commit", "areas.xlsx", time.Now())

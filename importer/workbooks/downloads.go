@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 
+	"roster/importer"
 	"roster/importer/store"
 )
 
@@ -48,4 +49,17 @@ func (d *Downloads) Problems(ctx context.Context, id string, w io.Writer) error 
 		return err
 	}
 	return WriteProblems(w, path, problems)
+}
+
+// Changes writes every change an import made (or, for a review, would
+// make), streamed from the database: see WriteChanges.
+func (d *Downloads) Changes(ctx context.Context, id string, w io.Writer) error {
+	st, err := d.store.Status(ctx, id)
+	if err != nil {
+		return err
+	}
+	if st.State != importer.Succeeded && st.State != importer.Reviewed {
+		return importer.Errorf(importer.CodeNotFound, nil, "This import has no changes to list: only a saved import or a finished review has.")
+	}
+	return WriteChanges(ctx, d.store, id, w)
 }

@@ -1,0 +1,236 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"roster/importer"
+)
+
+// An undo reads its target's change records and puts every row back as it
+// was, in one transaction. It writes from its first statement, so on
+// SQLite it takes the write lock at once; it reads nothing but the rows it
+// changes.
+
+// BeginUndo starts an undo's transaction.
+func (s *Store) BeginUndo(ctx context.Context) (importer.UndoTx, error) {
+	t := &Tx{postgres: s.postgres, inserts: map[string]*sql.Stmt{}}
+	if s.postgres {
+		tx, err := s.db.BeginTx(ctx, nil)
+		if err != nil {
+			return nil, fmt.Errorf("begin undo: %w", err)
+		}
+		t.tx, t.q = tx, tx
+		return t, nil
+	}
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("begin undo: %w", err)
+	}
+	t.conn, t.q, t.merging = conn, conn, true
+	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("begin undo: %w", err)
+	}
+	return t, nil
+}
+
+// Counted returns how many rows of a step the target created, updated and
+// removed.
+func (t *Tx) Counted(ctx context.Context, sh *importer.Sheet, target string) (importer.Counts, error) {
+	return countChanges(ctx, t.q, t.postgres, layoutOf(sh).stepNo, target)
+}
+
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+func countChanges(ctx context.Context, q queryer, postgres bool, stepNo int, id string) (importer.Counts, error) {
+	rows, err := q.QueryContext(ctx, rebind(postgres,
+		`SELECT kind, COUNT(*) FROM import_changes WHERE change_set = `+changeSet+` AND step_no = ? GROUP BY kind`), id, stepNo)
+	if err != nil {
+		return importer.Counts{}, fmt.Errorf("count changes: %w", err)
+	}
+	defer rows.Close()
+	var c importer.Counts
+	for rows.Next() {
+		var kind string
+		var n int
+		if err := rows.Scan(&kind, &n); err != nil {
+			return c, err
+		}
+		switch importer.ChangeKind(kind) {
+		case importer.ChangeCreated:
+			c.Created = n
+		case importer.ChangeUpdated:
+			c.Updated = n
+		case importer.ChangeRemoved:
+			c.Removed = n
+		}
+	}
+	return c, rows.Err()
+}
+
+// Drifted finds a row of the step that is no longer as the target left
+// it: a created or updated row gone or with other values, a removed row
+// back. found is false when every row is as the target left it.
+func (t *Tx) Drifted(ctx context.Context, sh *importer.Sheet, target string) (key []string, found bool, err error) {
+	l := layoutOf(sh)
+	var differs []string
+	for i, f := range l.others {
+		differs = append(differs, fmt.Sprintf("%s %s c.new_%d", l.asText("d", f), t.distinct(), i+1))
+	}
+	differs = append(differs, "d."+l.tb.Key[0]+" IS NULL")
+	// A created row is recorded by its key alone: it must still be there.
+	q := fmt.Sprintf(`
+		SELECT c.key_1, c.key_2, c.key_3 FROM import_changes c LEFT JOIN %[1]s d ON %[2]s
+		WHERE c.change_set = `+changeSet+` AND c.step_no = ? AND (
+			(c.kind = 'removed' AND d.%[3]s IS NOT NULL) OR
+			(c.kind = 'created' AND d.%[3]s IS NULL) OR
+			(c.kind = 'updated' AND (%[4]s)))
+		LIMIT 1`,
+		l.tb.Name, l.recordMatch("d"), l.tb.Key[0], strings.Join(differs, " OR "))
+	rows, err := t.q.QueryContext(ctx, rebind(t.postgres, q), target, l.stepNo)
+	if err != nil {
+		return nil, false, fmt.Errorf("compare %s with the import: %w", l.tb.Name, err)
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		return nil, false, rows.Err()
+	}
+	k := make([]string, 3)
+	if err := rows.Scan(&k[0], &k[1], &k[2]); err != nil {
+		return nil, false, err
+	}
+	return k[:len(l.tb.Key)], true, nil
+}
+
+// RecordUndo saves the undo's own change records for a step: the mirror
+// of its target's, so that the undo can be undone in turn. The rows the
+// target created are removed, with the values they have (as the target
+// left them: Drifted checked); the rows it removed are created, recorded
+// by their key; the rows it updated swap their old and new values.
+func (t *Tx) RecordUndo(ctx context.Context, sh *importer.Sheet, target, id string) error {
+	if err := t.newChangeSet(ctx, id); err != nil {
+		return err
+	}
+	l := layoutOf(sh)
+	mine := "SELECT " + changeSet + ", c.step_no, "
+	theirs := " FROM import_changes c WHERE c.change_set = " + changeSet + " AND c.step_no = ? AND c.kind = "
+	queries := []string{
+		fmt.Sprintf(`INSERT INTO import_changes (%s, %s) %s'removed', c.key_1, c.key_2, c.key_3, %s
+			FROM import_changes c JOIN %s d ON %s
+			WHERE c.change_set = %s AND c.step_no = ? AND c.kind = 'created'`,
+			changeColumns, l.valueCols("old"), mine, l.values("d"), l.tb.Name, l.recordMatch("d"), changeSet),
+		`INSERT INTO import_changes (` + allChangeColumns + `, change_set) SELECT c.step_no, 'updated', c.key_1, c.key_2, c.key_3,
+			c.new_1, c.new_2, c.new_3, c.new_4, c.new_5, c.new_6, c.new_7,
+			c.old_1, c.old_2, c.old_3, c.old_4, c.old_5, c.old_6, c.old_7, ` + changeSet + theirs + `'updated'`,
+		`INSERT INTO import_changes (` + changeColumns + `) ` + mine + `'created', c.key_1, c.key_2, c.key_3` + theirs + `'removed'`,
+	}
+	for _, q := range queries {
+		// Each names the undo's set, then the target's, then the step.
+		if _, err := t.exec(ctx, q, id, target, l.stepNo); err != nil {
+			return fmt.Errorf("record the undo of %s: %w", l.tb.Name, err)
+		}
+	}
+	return nil
+}
+
+// DeleteCreated deletes the rows of a step that the target created.
+func (t *Tx) DeleteCreated(ctx context.Context, sh *importer.Sheet, target string) error {
+	l := layoutOf(sh)
+	q := fmt.Sprintf(`DELETE FROM %s WHERE EXISTS (SELECT 1 FROM import_changes c
+		WHERE c.change_set = `+changeSet+` AND c.step_no = ? AND c.kind = 'created' AND %s)`,
+		l.tb.Name, l.recordMatch(l.tb.Name))
+	if _, err := t.exec(ctx, q, target, l.stepNo); err != nil {
+		return fmt.Errorf("undo created %s: %w", l.tb.Name, err)
+	}
+	return nil
+}
+
+// RevertUpdated gives the rows of a step that the target updated their
+// old values. Unique values are
+// parked first, as in the merge: two employees whose emails the target
+// swapped swap them back.
+func (t *Tx) RevertUpdated(ctx context.Context, sh *importer.Sheet, target string) error {
+	l := layoutOf(sh)
+	updated := fmt.Sprintf(`EXISTS (SELECT 1 FROM import_changes c
+		WHERE c.change_set = `+changeSet+` AND c.step_no = ? AND c.kind = 'updated' AND %s)`, l.recordMatch(l.tb.Name))
+	for _, f := range l.tb.Unique {
+		q := fmt.Sprintf(`UPDATE %s SET %s = CAST(? AS TEXT) || %s WHERE %s`,
+			l.tb.Name, f, t.concat(l.tb.Name+".", l.tb.Key), updated)
+		if _, err := t.exec(ctx, q, parkPrefix, target, l.stepNo); err != nil {
+			return fmt.Errorf("park %s.%s: %w", l.tb.Name, f, err)
+		}
+	}
+	if len(l.others) == 0 {
+		return nil
+	}
+	sets := make([]string, len(l.others))
+	for i, f := range l.others {
+		sets[i] = fmt.Sprintf("%s = %s", f, l.fromText(fmt.Sprintf("c.old_%d", i+1), f))
+	}
+	q := fmt.Sprintf(`UPDATE %s SET %s FROM import_changes c
+		WHERE c.change_set = `+changeSet+` AND c.step_no = ? AND c.kind = 'updated' AND %s`,
+		l.tb.Name, strings.Join(sets, ", "), l.recordMatch(l.tb.Name))
+	if _, err := t.exec(ctx, q, target, l.stepNo); err != nil {
+		return fmt.Errorf("undo updated %s: %w", l.tb.Name, err)
+	}
+	return nil
+}
+
+// RestoreRemoved puts back the rows of a step that the target removed.
+func (t *Tx) RestoreRemoved(ctx context.Context, sh *importer.Sheet, target string) error {
+	l := layoutOf(sh)
+	vals := make([]string, len(l.tb.Fields))
+	for i, f := range l.tb.Fields {
+		if col, isKey := l.keyCol[f]; isKey {
+			vals[i] = "c." + col
+		} else {
+			vals[i] = l.fromText(fmt.Sprintf("c.old_%d", l.valNo[f]), f)
+		}
+	}
+	q := fmt.Sprintf(`INSERT INTO %s (%s) SELECT %s FROM import_changes c
+		WHERE c.change_set = `+changeSet+` AND c.step_no = ? AND c.kind = 'removed'`,
+		l.tb.Name, strings.Join(l.tb.Fields, ", "), strings.Join(vals, ", "))
+	if _, err := t.exec(ctx, q, target, l.stepNo); err != nil {
+		return fmt.Errorf("restore removed %s: %w", l.tb.Name, err)
+	}
+	return nil
+}
+
+// markUndone records on the target of a succeeded undo that it was undone,
+// by which import and whom, in the undo's transaction.
+func (t *Tx) markUndone(ctx context.Context, undo importer.Status) error {
+	rows, err := t.q.QueryContext(ctx, rebind(t.postgres, `SELECT status FROM imports WHERE id = ?`), undo.Undoes)
+	if err != nil {
+		return fmt.Errorf("read the undone import: %w", err)
+	}
+	var body string
+	found := rows.Next()
+	if found {
+		err = rows.Scan(&body)
+	}
+	rows.Close()
+	if err != nil {
+		return err
+	}
+	if !found {
+		return errors.New("the undone import is not recorded")
+	}
+	var st importer.Status
+	if err := json.Unmarshal([]byte(body), &st); err != nil {
+		return fmt.Errorf("read the undone import: %w", err)
+	}
+	st.UndoneIn, st.UndoneBy = undo.ID, undo.UploadedBy
+	out, err := json.Marshal(st)
+	if err != nil {
+		return err
+	}
+	_, err = t.exec(ctx, `UPDATE imports SET status = ? WHERE id = ?`, string(out), undo.Undoes)
+	return err
+}
