@@ -113,7 +113,11 @@ func (c *core) runJob(server context.Context, j *job, beat func(ctx context.Cont
 	}
 	stopBeating := func() {}
 	if beat != nil {
-		stopBeating = beat(ctx, j, cancel)
+		// The beat lives on the server's context, not the import's: a
+		// cancelled import still winds down (a rollback, its end saved),
+		// and without a sign of life meanwhile another instance would
+		// take it for dead and end it interrupted instead of cancelled.
+		stopBeating = beat(server, j, cancel)
 	}
 	run := func(ctx context.Context, start importer.Status, report func(importer.Status)) (importer.Result, error) {
 		if start.Undoes != "" {
