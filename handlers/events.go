@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
+	"golang.org/x/sync/singleflight"
 
 	"roster/components"
 	"roster/importer"
@@ -165,6 +166,8 @@ type fragmentCache struct {
 	mu       sync.Mutex
 	m        map[stepFragment][]byte
 	outcomes map[string][]byte // by import id; only final imports
+
+	rendering singleflight.Group // of outcomes, by import id
 }
 
 // outcome returns the rendered end of a finished import.
@@ -175,17 +178,25 @@ func (c *fragmentCache) outcome(id string, render func() ([]byte, error)) ([]byt
 	if ok {
 		return html, nil
 	}
-	html, err := render()
+	// The watchers of an import all reach its end at once: one of them
+	// renders it (and reads its problems), the others wait for it.
+	v, err, _ := c.rendering.Do(id, func() (any, error) {
+		html, err := render()
+		if err != nil {
+			return nil, err
+		}
+		c.mu.Lock()
+		if c.outcomes == nil || len(c.outcomes) >= fragmentCacheSize/16 {
+			c.outcomes = make(map[string][]byte)
+		}
+		c.outcomes[id] = html
+		c.mu.Unlock()
+		return html, nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	c.mu.Lock()
-	if c.outcomes == nil || len(c.outcomes) >= fragmentCacheSize/16 {
-		c.outcomes = make(map[string][]byte)
-	}
-	c.outcomes[id] = html
-	c.mu.Unlock()
-	return html, nil
+	return v.([]byte), nil
 }
 
 // fragmentCacheSize bounds the cache; views go stale within seconds (their

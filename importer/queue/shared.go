@@ -10,6 +10,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/singleflight"
+
 	"roster/importer"
 	"roster/importer/store"
 )
@@ -41,6 +43,8 @@ type Shared struct {
 	// read from the database for its watchers here, in case a notice of
 	// its changes was lost. Set before Subscribe.
 	Reread time.Duration
+
+	firstReads singleflight.Group // of imports a crowd of watchers subscribes to at once
 }
 
 // NewShared returns this instance's part of the queue of a shared
@@ -299,10 +303,14 @@ func (q *Shared) Subscribe(ctx context.Context, id string) (*Subscription, error
 	if s, ok := q.join(id); ok {
 		return s, nil
 	}
-	st, err := q.Status(ctx, id)
+	// Watchers arriving together read the import once between them.
+	read, err, _ := q.firstReads.Do(id, func() (any, error) {
+		return q.Status(context.WithoutCancel(ctx), id)
+	})
 	if err != nil {
 		return nil, err
 	}
+	st := read.(importer.Status).Clone()
 	if st.State.Final() {
 		return ended(st), nil
 	}
