@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -90,14 +89,7 @@ func BenchmarkEventLatencyAcrossInstances(b *testing.B) {
 		running += st.Finished.Sub(st.Started)
 		lat = append(lat, latencies(changed(), seen.String())...)
 	}
-	if len(lat) == 0 {
-		b.Fatal("no change was seen on both sides")
-	}
-	slices.Sort(lat)
-	q := func(p float64) float64 { return float64(lat[int(p*float64(len(lat)-1))].Microseconds()) / 1000 }
-	b.ReportMetric(q(0.5), "p50-ms")
-	b.ReportMetric(q(0.99), "p99-ms")
-	b.ReportMetric(float64(len(lat)), "samples")
+	reportLatencies(b, lat)
 	b.ReportMetric(float64(asked)/running.Seconds(), "b-stmts/s")
 	b.ReportMetric(float64(running.Milliseconds())/float64(b.N), "import-ms")
 }
