@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
+	"golang.org/x/sync/singleflight"
 
 	"roster/access"
 	"roster/components"
@@ -208,6 +209,8 @@ type fragmentCache struct {
 	mu       sync.Mutex
 	m        map[stepFragment][]byte
 	outcomes map[string][]byte // by outcomeKey; only final imports
+
+	rendering singleflight.Group // of outcomes, by outcomeKey
 }
 
 // outcome returns the rendered end of a finished import.
@@ -218,17 +221,25 @@ func (c *fragmentCache) outcome(key string, render func() ([]byte, error)) ([]by
 	if ok {
 		return html, nil
 	}
-	html, err := render()
+	// The watchers of an import all reach its end at once: one of them
+	// renders it (and reads its problems), the others wait for it.
+	v, err, _ := c.rendering.Do(key, func() (any, error) {
+		html, err := render()
+		if err != nil {
+			return nil, err
+		}
+		c.mu.Lock()
+		if c.outcomes == nil || len(c.outcomes) >= fragmentCacheSize/16 {
+			c.outcomes = make(map[string][]byte)
+		}
+		c.outcomes[key] = html
+		c.mu.Unlock()
+		return html, nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	c.mu.Lock()
-	if c.outcomes == nil || len(c.outcomes) >= fragmentCacheSize/16 {
-		c.outcomes = make(map[string][]byte)
-	}
-	c.outcomes[key] = html
-	c.mu.Unlock()
-	return html, nil
+	return v.([]byte), nil
 }
 
 // fragmentCacheSize bounds the cache; views go stale within seconds (their

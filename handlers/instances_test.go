@@ -20,7 +20,7 @@ import (
 // instances serves n instances of Roster on one PostgreSQL database, as
 // behind a load balancer, not yet running imports. The test skips without
 // TEST_DATABASE_URL.
-func instances(t *testing.T, n int) ([]*app, *store.Store) {
+func instances(t testing.TB, n int) ([]*app, *store.Store) {
 	t.Helper()
 	first, dsn := storetest.Postgres(t)
 	apps := []*app{serve(t, first, "", handlersConfig())}

@@ -105,48 +105,20 @@ func BenchmarkEventLatency(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		page := a.upload(b, "areas.xlsx", book, nil).Header.Get("Location")
 		id := strings.TrimPrefix(page, "/imports/")
-		sub, err := a.runner.Subscribe(context.Background(), id)
-		if err != nil {
-			b.Fatal(err)
-		}
-		var mu sync.Mutex
-		changed := map[change]time.Time{}
-		go func() {
-			// A running step's rows differ in every snapshot, so the
-			// snapshot that holds a (step, running, rows) change is the one
-			// taken when it happened.
-			for range sub.C {
-				st := sub.Latest()
-				mu.Lock()
-				for _, s := range st.Steps {
-					c := change{string(s.Key), string(s.State), s.Rows}
-					if _, ok := changed[c]; !ok {
-						changed[c] = st.Updated
-					}
-				}
-				mu.Unlock()
-			}
-		}()
+		changed := changesOn(b, a, id)
 		cmd := exec.Command(os.Args[0], "-test.run=^TestHelperStreamClient$")
 		cmd.Env = append(os.Environ(), "ROSTER_STREAM_CLIENT_URL="+a.URL+page+"/events")
 		out, err := cmd.Output()
 		if err != nil {
 			b.Fatalf("client: %v\n%s", err, out)
 		}
-		sub.Close()
-		mu.Lock()
-		for _, line := range strings.Split(string(out), "\n") {
-			var c change
-			var nanos int64
-			if _, err := fmt.Sscanf(line, "EVENT %s %s %d %d", &c.step, &c.state, &c.rows, &nanos); err != nil {
-				continue
-			}
-			if from, ok := changed[c]; ok && c.state == "running" {
-				lat = append(lat, time.Unix(0, nanos).Sub(from))
-			}
-		}
-		mu.Unlock()
+		lat = append(lat, latencies(changed(), string(out))...)
 	}
+	reportLatencies(b, lat)
+}
+
+// reportLatencies reports the median and 99th percentile of the delays.
+func reportLatencies(b *testing.B, lat []time.Duration) {
 	if len(lat) == 0 {
 		b.Fatal("no change was seen on both sides")
 	}

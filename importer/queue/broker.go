@@ -2,7 +2,6 @@ package queue
 
 import (
 	"context"
-	"errors"
 	"sync"
 	"time"
 
@@ -94,59 +93,215 @@ func (c *core) attach(id string) (s *Subscription, ok bool) {
 	return s, true
 }
 
-// follow subscribes to an import that this process does not hold (yet):
-// it reads the import's status every so often, the database changing at
-// each heartbeat of the instance that runs it, until this process holds
-// it or it ends.
-func (c *core) follow(ctx context.Context, st importer.Status, status func(context.Context, string) (importer.Status, error), every time.Duration) *Subscription {
-	s := newSubscription()
-	s.set(st)
-	stop := make(chan struct{})
-	var once sync.Once
-	var attached *job // guarded by c.mu
-	s.leave = func() {
-		once.Do(func() { close(stop) })
-		c.mu.Lock()
-		if attached != nil {
-			delete(attached.subs, s)
-		}
-		c.mu.Unlock()
+// readers are the readers of the imports this process follows without
+// holding them, by id. listen, when set (Shared), starts this process's
+// hearing of other instances' notices; it runs while any reader does.
+type readers struct {
+	m        map[string]*reader
+	listen   func() (stop func())
+	unlisten func()
+}
+
+// reader reads, for every subscription of this process to it, an import
+// that this process does not hold: one reader per import, however many
+// watch it, so the database's load does not grow with watchers. It reads
+// the import every so often, and at once when poked (a notice said that
+// it changed, or notices may have been missed); a notice that brings the
+// snapshot spares the reading.
+type reader struct {
+	id     string
+	latest importer.Status
+	subs   map[*Subscription]struct{}
+	job    *job // the job its subscriptions moved to, once this process holds the import
+	poke   chan struct{}
+	ctx    context.Context
+	cancel context.CancelFunc
+}
+
+// readFunc reads an import's status from the database.
+type readFunc func(context.Context, string) (importer.Status, error)
+
+// join subscribes to an import that a reader of this process follows
+// already; ok is false when none does.
+func (c *core) join(id string) (s *Subscription, ok bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	r, ok := c.readers.m[id]
+	if !ok {
+		return nil, false
 	}
-	go func() {
-		tick := time.NewTicker(every)
-		defer tick.Stop()
-		for {
-			select {
-			case <-stop:
-				return
-			case <-ctx.Done():
-				return
-			case <-tick.C:
-			}
-			c.mu.Lock()
-			if j, ok := c.live[st.ID]; ok {
-				select {
-				case <-stop:
-				default:
-					attached = j
-					j.subs[s] = struct{}{}
-					s.set(j.status.Clone())
-				}
-				c.mu.Unlock()
-				return
-			}
-			c.mu.Unlock()
-			latest, err := status(ctx, st.ID)
-			if errors.Is(err, importer.ErrNotFound) {
-				return
-			}
-			if err == nil {
-				s.set(latest)
-				if latest.State.Final() {
-					return
-				}
-			}
+	return c.addReaderSub(r), true
+}
+
+// follow subscribes to an import that this process does not hold (yet),
+// whose status was st: the import's reader, started if need be, reads it
+// every so often (every tells how often, for a status), and at once when
+// a notice says it changed, until this process holds it or it ends.
+func (c *core) follow(st importer.Status, read readFunc, every func(importer.Status) time.Duration) *Subscription {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	r, ok := c.readers.m[st.ID]
+	if !ok {
+		r = &reader{id: st.ID, latest: st, subs: map[*Subscription]struct{}{}, poke: make(chan struct{}, 1)}
+		r.ctx, r.cancel = context.WithCancel(context.Background())
+		if c.readers.m == nil {
+			c.readers.m = map[string]*reader{}
 		}
-	}()
+		if len(c.readers.m) == 0 && c.readers.listen != nil {
+			c.readers.unlisten = c.readers.listen()
+		}
+		c.readers.m[st.ID] = r
+		go c.read(r, read, every)
+	} else {
+		c.offerLocked(r, st)
+	}
+	return c.addReaderSub(r)
+}
+
+// addReaderSub adds a subscription to a reader. The caller holds c.mu.
+func (c *core) addReaderSub(r *reader) *Subscription {
+	s := newSubscription()
+	r.subs[s] = struct{}{}
+	s.leave = func() {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if r.job != nil {
+			delete(r.job.subs, s)
+			return
+		}
+		delete(r.subs, s)
+		if len(r.subs) == 0 {
+			c.dropReader(r)
+		}
+	}
+	s.set(r.latest.Clone())
 	return s
+}
+
+// dropReader stops a reader, and the hearing of notices with the last
+// one. The caller holds c.mu.
+func (c *core) dropReader(r *reader) {
+	r.cancel()
+	if c.readers.m[r.id] != r {
+		return
+	}
+	delete(c.readers.m, r.id)
+	if len(c.readers.m) == 0 && c.readers.unlisten != nil {
+		c.readers.unlisten()
+		c.readers.unlisten = nil
+	}
+}
+
+func (c *core) read(r *reader, read readFunc, every func(importer.Status) time.Duration) {
+	c.mu.Lock()
+	timer := time.NewTimer(every(r.latest))
+	c.mu.Unlock()
+	defer timer.Stop()
+	for {
+		select {
+		case <-r.ctx.Done():
+			return
+		case <-timer.C:
+		case <-r.poke:
+			timer.Stop()
+		}
+		if c.handOver(r) {
+			return
+		}
+		st, err := read(r.ctx, r.id)
+		if err == nil && c.offer(r, st) {
+			return
+		}
+		timer.Reset(every(st))
+	}
+}
+
+// handOver moves a reader's subscriptions to the job, once this process
+// holds the import: they hear of its changes from it at once.
+func (c *core) handOver(r *reader) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if r.ctx.Err() != nil {
+		return true
+	}
+	j, ok := c.live[r.id]
+	if !ok {
+		return false
+	}
+	for s := range r.subs {
+		j.subs[s] = struct{}{}
+		s.set(j.status.Clone())
+	}
+	r.job = j
+	c.dropReader(r)
+	return true
+}
+
+// offer hands a status of the import to the reader's subscriptions,
+// unless they have seen a newer one; it reports whether the reader is
+// done (the import ended, or nobody follows it any more).
+func (c *core) offer(r *reader, st importer.Status) (done bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.offerLocked(r, st)
+}
+
+func (c *core) offerLocked(r *reader, st importer.Status) (done bool) {
+	if r.ctx.Err() != nil {
+		return true
+	}
+	if !st.State.Final() && olderThan(st, r.latest) {
+		// A snapshot read from the database (saved at the last
+		// heartbeat) after a newer one came with a notice: steps and
+		// counts never go back.
+		return false
+	}
+	r.latest = st
+	for s := range r.subs {
+		s.set(st.Clone())
+	}
+	if st.State.Final() {
+		c.dropReader(r)
+		return true
+	}
+	return false
+}
+
+// olderThan reports whether a status of a running or queued import was
+// taken before another.
+func olderThan(st, than importer.Status) bool {
+	return st.Updated.Before(than.Updated) || (st.State == importer.Queued && than.State == importer.Running)
+}
+
+// notice tells the readers of this process that an import changed:
+// st is its new snapshot, or nil when it must be read from the database.
+func (c *core) notice(id string, st *importer.Status) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	r, ok := c.readers.m[id]
+	if !ok {
+		return
+	}
+	if _, held := c.live[id]; st == nil || st.State.Final() || held {
+		r.wake()
+		return
+	}
+	c.offerLocked(r, *st)
+}
+
+// wakeReaders has every reader read its import again: notices may have
+// been missed (while the listener was not listening).
+func (c *core) wakeReaders() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, r := range c.readers.m {
+		r.wake()
+	}
+}
+
+func (r *reader) wake() {
+	select {
+	case r.poke <- struct{}{}:
+	default:
+	}
 }

@@ -217,6 +217,9 @@ func (q *Local) Subscribe(ctx context.Context, id string) (*Subscription, error)
 	if s, ok := q.attach(id); ok {
 		return s, nil
 	}
+	if s, ok := q.join(id); ok {
+		return s, nil
+	}
 	st, err := q.store.Status(ctx, id)
 	if err != nil {
 		return nil, err
@@ -226,7 +229,7 @@ func (q *Local) Subscribe(ctx context.Context, id string) (*Subscription, error)
 	}
 	// Left unfinished by a process that stopped, until Run marks it
 	// interrupted, or written by another process on the same file.
-	return q.follow(ctx, st, q.Status, time.Second), nil
+	return q.follow(st, q.Status, func(importer.Status) time.Duration { return time.Second }), nil
 }
 
 // Upload returns the path of the kept upload of a failed import, and what

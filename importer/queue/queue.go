@@ -32,6 +32,8 @@ type core struct {
 	mu   sync.Mutex
 	live map[string]*job // imports this process holds, by id
 	wake chan struct{}   // a new import may be waiting
+
+	readers readers // imports this process follows without holding them
 }
 
 // job is an import this process holds.

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/singleflight"
+
 	"roster/importer"
 	"roster/importer/store"
 )
@@ -37,6 +39,12 @@ type Shared struct {
 	// KeepFailed is how long a failed import's upload is kept, for its
 	// problems workbook. Set before Run.
 	KeepFailed time.Duration
+	// Reread is how often a running import that another instance runs is
+	// read from the database for its watchers here, in case a notice of
+	// its changes was lost. Set before Subscribe.
+	Reread time.Duration
+
+	firstReads singleflight.Group // of imports a crowd of watchers subscribes to at once
 }
 
 // NewShared returns this instance's part of the queue of a shared
@@ -45,10 +53,13 @@ func NewShared(st *store.Store, dir string, log *slog.Logger) (*Shared, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("create upload directory: %w", err)
 	}
-	return &Shared{
+	q := &Shared{
 		core: newCore(st, log), scratch: dir, owner: rand.Text(),
 		Beat: time.Second, Stale: 30 * time.Second, KeepFailed: 7 * 24 * time.Hour,
-	}, nil
+		Reread: 3 * time.Second,
+	}
+	q.readers.listen = q.listen
+	return q, nil
 }
 
 // Run runs queued imports of the whole database, one at a time across
@@ -108,7 +119,7 @@ func (q *Shared) runNext(ctx context.Context) bool {
 	if err != nil {
 		q.log.Error("fetch upload", "import", st.ID, "err", err)
 		st.State, st.Error, st.Finished = importer.Failed, "The uploaded file could not be found; upload it again.", time.Now()
-		q.saveEnd(ctx, importer.Result{Status: st})
+		q.tell(ctx, q.saveEnd(ctx, importer.Result{Status: st}))
 		return true
 	}
 	defer done()
@@ -116,6 +127,8 @@ func (q *Shared) runNext(ctx context.Context) bool {
 	q.mu.Lock()
 	q.live[st.ID] = j
 	q.mu.Unlock()
+	announced := q.announce(ctx, j)
+	defer announced()
 	end, _ := q.runJob(ctx, j, q.beat) // a claimed import is cancelled through its instance, never before it starts
 	if !keepsUpload(end) {
 		q.forgetUpload(context.WithoutCancel(ctx), st.ID)
@@ -310,12 +323,14 @@ func (q *Shared) sweep(ctx context.Context) {
 		return
 	}
 	for _, st := range stale {
-		ok, err := q.store.SaveStatusIf(ctx, st.EndedOutside(importer.Interrupted, interruptedMessage, time.Now()), importer.Running)
+		end := st.EndedOutside(importer.Interrupted, interruptedMessage, time.Now())
+		ok, err := q.store.SaveStatusIf(ctx, end, importer.Running)
 		if err != nil {
 			q.log.Error("interrupt import", "import", st.ID, "err", err)
 			continue
 		}
 		if ok {
+			q.tell(ctx, end)
 			q.log.Info("import interrupted: its instance stopped answering", "import", st.ID)
 			q.forgetUpload(ctx, st.ID)
 		}
@@ -328,15 +343,22 @@ func (q *Shared) Subscribe(ctx context.Context, id string) (*Subscription, error
 	if s, ok := q.attach(id); ok {
 		return s, nil
 	}
-	st, err := q.Status(ctx, id)
+	if s, ok := q.join(id); ok {
+		return s, nil
+	}
+	// Watchers arriving together read the import once between them.
+	read, err, _ := q.firstReads.Do(id, func() (any, error) {
+		return q.Status(context.WithoutCancel(ctx), id)
+	})
 	if err != nil {
 		return nil, err
 	}
+	st := read.(importer.Status).Clone()
 	if st.State.Final() {
 		return ended(st), nil
 	}
 	// Another instance runs it, or this one has yet to claim it.
-	return q.follow(ctx, st, q.Status, min(q.Beat, time.Second)), nil
+	return q.follow(st, q.Status, q.reread), nil
 }
 
 // sweepUploads forgets the uploads nothing needs any more (a failed
