@@ -113,7 +113,10 @@ func TestAQueuedImportDoesNotWaitForAnInstanceOutOfTouch(t *testing.T) {
 	noErr(t, err)
 	waitFor(t, a.q, stuck, func(st importer.Status) bool { return st.State == importer.Running })
 
-	b := startInstance(t, dsn, 50*time.Millisecond, 300*time.Millisecond)
+	// B's stale limit is short, to see A's silence soon, but not so short
+	// that a busy machine (-race, two cores, browsers in other packages)
+	// starves B's own beats past it: B would take its own import for dead.
+	b := startInstance(t, dsn, 100*time.Millisecond, 2*time.Second)
 	next, err := b.q.Submit(t.Context(), importer.Request{FileName: "small.xlsx", Path: sample(t, 10)})
 	noErr(t, err)
 	got := waitFor(t, b.q, next, func(st importer.Status) bool { return st.State == importer.Running })
