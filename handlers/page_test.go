@@ -301,8 +301,14 @@ func TestBrowserTheImportSaysHowLongItHasLeftInWords(t *testing.T) {
 					seen = append(seen, left)
 				}
 			}
+			// Read in one go in the page: with JavaScript the summary is
+			// swapped in every second, and a node found by one call of the
+			// browser may be gone by the next (textIn then reads nothing).
 			waitCtx, cancel = context.WithTimeout(ctx, 5*time.Second)
-			first, _ := textIn(waitCtx, "#summary .time-left")
+			first, _ := chromedp.Run(waitCtx, chromedp.Poll[string](`(() => {
+				const e = document.querySelector('#summary .time-left');
+				return e ? e.textContent.trim() : null;
+			})()`))
 			cancel()
 			note(first)
 			if js {
