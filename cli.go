@@ -15,6 +15,8 @@ import (
 	"roster/importer"
 	"roster/importer/store"
 	"roster/importer/workbooks"
+
+	"github.com/dustin/go-humanize/english"
 )
 
 // sample writes a realistic workbook for trying Roster out.
@@ -82,6 +84,7 @@ func importFile(ctx context.Context, args []string, getenv func(string) string, 
 	status := importer.Request{FileName: filepath.Base(path), Review: *review, RemoveMissing: *removeMissing}.Status(rand.Text(), time.Now())
 	status.UploadedBy = osUser(getenv)
 	res, err := importer.Import(ctx, st, path, status, p.report)
+	p.ended(res.Status)
 	if *problemsPath != "" && len(res.Problems) > 0 {
 		if werr := writeProblems(*problemsPath, path, res.Problems); werr != nil {
 			fmt.Fprintf(stderr, "%s: %v\n", *problemsPath, werr)
@@ -129,6 +132,7 @@ type progress struct {
 	// saving is when the first step began saving: from then to the end,
 	// SQLite's one write lock is held by the import.
 	saving time.Time
+	held   []importer.StepKey // done steps, printed once the import has ended
 }
 
 func (p *progress) report(st importer.Status) {
@@ -156,12 +160,33 @@ func (p *progress) report(st importer.Status) {
 		case importer.StepRunning:
 			fmt.Fprintf(p.w, "%-16s running  %d of %d rows\n", s.Key, s.Rows, s.Total)
 		case importer.StepDone:
-			fmt.Fprintf(p.w, "%-16s done     %d rows: %d created, %d updated, %d unchanged, %d removed (%s)\n",
-				s.Key, s.Rows, s.Created, s.Updated, s.Unchanged, s.Removed, s.Elapsed(now).Round(time.Millisecond))
+			// Whether a done step's counts were saved is known only once
+			// the import has ended: until then it waits.
+			p.held = append(p.held, s.Key)
 		default:
-			fmt.Fprintf(p.w, "%-16s %-8s %d rows, %d problems\n", s.Key, s.State, s.Rows, s.Problems)
+			fmt.Fprintf(p.w, "%-16s %-8s %s, %s\n", s.Key, s.State, english.Plural(s.Rows, "row", ""), english.Plural(s.Problems, "problem", ""))
 		}
 	}
+}
+
+// ended prints the steps that were done, now that the import has ended
+// and it is known whether their counts were saved.
+func (p *progress) ended(st importer.Status) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := time.Now()
+	for _, k := range p.held {
+		s := st.Step(k)
+		if st.State != importer.Succeeded && st.State != importer.Reviewed {
+			// Its sheet was fine, but the import wrote nothing: counts
+			// of zero would read as "nothing needed changing".
+			fmt.Fprintf(p.w, "%-16s checked  %s, not saved\n", s.Key, english.Plural(s.Rows, "row", ""))
+			continue
+		}
+		fmt.Fprintf(p.w, "%-16s done     %s: %d created, %d updated, %d unchanged, %d removed (%s)\n",
+			s.Key, english.Plural(s.Rows, "row", ""), s.Created, s.Updated, s.Unchanged, s.Removed, s.Elapsed(now).Round(time.Millisecond))
+	}
+	p.held = nil
 }
 
 // problems prints every problem the import kept, one a line, named by

@@ -506,3 +506,27 @@ func TestImportCommandReviewsAndRemoves(t *testing.T) {
 		t.Errorf("the removal is not counted:\n%s", out.String())
 	}
 }
+
+// A failed import saved nothing, so the command does not show the sheets
+// that were fine as done with counts of zero ("nothing needed changing"):
+// they were checked, not saved. One problem is "1 problem".
+func TestImportCommandSaysAFailedImportsGoodSheetsWereNotSaved(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.xlsx")
+	if err := run(context.Background(), []string{"sample", "--employees", "50", "--errors", "1", "-o", bad}, env(nil), strings.NewReader(""), io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"import", bad, "--db", filepath.Join(dir, "roster.db")}, env(nil), strings.NewReader(""), &out, io.Discard); err == nil {
+		t.Fatalf("bad workbook: exit 0\n%s", out.String())
+	}
+	if m := regexp.MustCompile(`(?m)^\S+ +done .*0 created, 0 updated, 0 unchanged.*$`).FindString(out.String()); m != "" {
+		t.Errorf("a sheet of the failed import is shown as done with nothing to change: %q\n%s", m, out.String())
+	}
+	if !regexp.MustCompile(`(?m)^\S+ +checked +[\d,]+ rows?, not saved$`).MatchString(out.String()) {
+		t.Errorf("no sheet is said to be checked and not saved:\n%s", out.String())
+	}
+	if !regexp.MustCompile(`(?m)^\S+ +failed +[\d,]+ rows?, 1 problem$`).MatchString(out.String()) {
+		t.Errorf("the failed sheet does not say \"1 problem\":\n%s", out.String())
+	}
+}
