@@ -202,3 +202,24 @@ func TestWarningsAreCountedAndTheFirstKept(t *testing.T) {
 		t.Errorf("the status takes %d bytes of JSON", len(status))
 	}
 }
+
+// TestEveryRepeatIsCounted: a sheet that repeats one key on every row
+// has a problem on every row but the first; past MaxProblems they are
+// counted, not kept.
+func TestEveryRepeatIsCounted(t *testing.T) {
+	rows := [][]any{{"Code", "Name"}}
+	for range importer.MaxProblems + 3 {
+		rows = append(rows, []any{"N", "North"})
+	}
+	path := writeRaw(t, rawxlsx.Book{Sheets: []rawxlsx.Sheet{{Name: "Areas", Rows: rows}}})
+	res := importPath(t, t.Context(), openSQLite(t), path, nil)
+	if got, want := res.Status.Problems, importer.MaxProblems+2; got != want {
+		t.Errorf("%d problems counted, want %d", got, want)
+	}
+	if len(res.Problems) != importer.MaxProblems {
+		t.Errorf("%d problems kept, want %d", len(res.Problems), importer.MaxProblems)
+	}
+	if p := res.Problems[len(res.Problems)-1]; p.Row != importer.MaxProblems+2 || !strings.Contains(p.Message, "row 2 already has it") {
+		t.Errorf("last problem kept: %+v", p)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"roster/importer/xlsx"
 )
@@ -47,6 +48,8 @@ type sheetReader struct {
 	warned   int      // every warning, counted
 	notes    int      // the problems workbook's Problems column; -1 if none
 
+	dates map[time.Time]string // see dateText
+
 	// The last text found too long, and why: one shared string may fill a
 	// million cells, and is measured once.
 	long    string
@@ -54,14 +57,17 @@ type sheetReader struct {
 }
 
 // readSheet reads every row of a sheet and hands checked batches to send,
-// which returns false when the import no longer wants them.
-func readSheet(wb *xlsx.Workbook, sh *Sheet, name string, send func(batch) bool) error {
+// which returns false when the import no longer wants them. It returns the
+// rows that repeat a key or unique value of an earlier row, or nil when
+// there were too many distinct values to find them in memory.
+func readSheet(wb *xlsx.Workbook, sh *Sheet, name string, send func(batch) bool) (*repeats, error) {
 	rows, err := wb.Rows(name)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer rows.Close()
 	r := &sheetReader{sheet: sh, name: name, date1904: wb.Date1904(), notes: -1}
+	finder := newRepeatFinder(sh)
 	cur := batch{}
 	for rows.Next() {
 		row := rows.Row()
@@ -75,17 +81,18 @@ func readSheet(wb *xlsx.Workbook, sh *Sheet, name string, send func(batch) bool)
 		}
 		cur.read++
 		values, problems := r.readRow(row)
+		finder.add(values)
 		cur.rows = append(cur.rows, values)
 		cur.problems = append(cur.problems, problems...)
 		if len(cur.rows) >= rowsPerBatch {
 			if !send(cur) {
-				return nil
+				return nil, nil
 			}
 			cur = batch{read: cur.read}
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return err
+		return nil, err
 	}
 	if r.cols == nil {
 		cur.problems = append(cur.problems, Problem{Sheet: name, Message: "The sheet has no header row; use the template's headers."})
@@ -99,7 +106,7 @@ func readSheet(wb *xlsx.Workbook, sh *Sheet, name string, send func(batch) bool)
 		}
 	}
 	send(cur)
-	return nil
+	return finder.result(), nil
 }
 
 // Blank tells whether a row has nothing in it but spaces, not counting the
@@ -218,7 +225,7 @@ func (r *sheetReader) readRow(row xlsx.Row) ([]any, []Problem) {
 		err := r.checkCell(cell)
 		var v any
 		if err == nil {
-			v, err = convert(col, cell, r.date1904)
+			v, err = r.convert(col, cell)
 		}
 		if err != nil {
 			problems = append(problems, Problem{
@@ -288,23 +295,23 @@ func (r *sheetReader) checkCell(c xlsx.Cell) error {
 
 // convert turns a cell into the value stored for a column: nil for an
 // empty cell, or an error that says what was expected.
-func convert(col Column, c xlsx.Cell, date1904 bool) (any, error) {
+func (r *sheetReader) convert(col Column, c xlsx.Cell) (any, error) {
 	if c.Type == xlsx.TypeBlank || (c.Type == xlsx.TypeText && strings.TrimSpace(c.Value) == "") {
 		return nil, nil
 	}
 	switch col.Kind {
 	case KindDate:
-		d, err := xlsx.Date(c, date1904)
+		d, err := xlsx.Date(c, r.date1904)
 		if err != nil {
 			return nil, err
 		}
-		return d.Format("2006-01-02"), nil
+		return r.dateText(d), nil
 	case KindTime:
 		h, m, err := xlsx.Time(c)
 		if err != nil {
 			return nil, err
 		}
-		return fmt.Sprintf("%02d:%02d", h, m), nil
+		return clockTexts[h*60+m], nil
 	}
 	text, err := xlsx.Text(c)
 	if err != nil {
@@ -325,6 +332,37 @@ func convert(col Column, c xlsx.Cell, date1904 bool) (any, error) {
 		return n, nil
 	}
 	return text, nil
+}
+
+// clockTexts is every time of day as stored, "00:00" to "23:59": made
+// once, not once per cell (a million schedules have two times each).
+var clockTexts = func() []string {
+	t := make([]string, 24*60)
+	for m := range t {
+		t[m] = fmt.Sprintf("%02d:%02d", m/60, m%60)
+	}
+	return t
+}()
+
+// maxDateTexts bounds a sheet's cache of date texts: a sheet of all
+// different dates is formatted as it goes.
+const maxDateTexts = 10_000
+
+// dateText is a date as stored. A sheet repeats its dates (700,000
+// schedules have a few hundred), and formatting each again took a tenth
+// of the reading, so the texts are kept.
+func (r *sheetReader) dateText(d time.Time) string {
+	if s, ok := r.dates[d]; ok {
+		return s
+	}
+	s := d.Format("2006-01-02")
+	if len(r.dates) < maxDateTexts {
+		if r.dates == nil {
+			r.dates = map[time.Time]string{}
+		}
+		r.dates[d] = s
+	}
+	return s
 }
 
 var errEmail = errors.New("Expected an email address like name@example.com")

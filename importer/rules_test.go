@@ -1254,8 +1254,21 @@ func TestReferences(t *testing.T) {
 	})
 }
 
-func TestRepeatedKeys(t *testing.T) {
-	runCases(t, openSQLite, []ruleCase{
+func TestRepeatedKeys(t *testing.T) { runCases(t, openSQLite, repeatedKeyCases()) }
+
+// TestRepeatsFoundInTheDatabase: a sheet whose distinct keys and values
+// would take more memory than the import allows is checked in the
+// database instead, with the same findings.
+func TestRepeatsFoundInTheDatabase(t *testing.T) {
+	old := importer.CheckMemory
+	importer.CheckMemory = 1
+	t.Cleanup(func() { importer.CheckMemory = old })
+	runCases(t, openSQLite, repeatedKeyCases())
+	runCases(t, openSQLite, uniqueCases())
+}
+
+func repeatedKeyCases() []ruleCase {
+	return []ruleCase{
 		{
 			name: "a repeated code is a problem on the later row, naming the earlier row",
 			book: func() book {
@@ -1313,7 +1326,7 @@ func TestRepeatedKeys(t *testing.T) {
 			},
 			problems: []problem{{"Car Assignments", 3, "Plate No", "P-1", "row 2 already has it"}},
 		},
-	})
+	}
 }
 
 // ---------------------------------------------------------------------------

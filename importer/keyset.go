@@ -1,0 +1,124 @@
+package importer
+
+import (
+	"encoding/binary"
+	"hash/maphash"
+)
+
+// keySet is a set of byte strings, each with the row that first had it:
+// the memory behind the checks for repeated keys and values. It is sized
+// by the distinct values, not by the rows, and kept compact because a
+// sheet may have a million of them: the bytes live in 1 MiB chunks that
+// the garbage collector need not scan, and the table holds 12 bytes a
+// value. When it would outgrow its budget it says so, and the sheet is
+// checked in the database instead.
+type keySet struct {
+	seed   maphash.Seed
+	slots  []keySlot // open addressing, linear probing; a power of two long
+	used   int
+	chunks [][]byte
+	budget int // bytes the chunks and slots may take
+	size   int
+}
+
+// keySlot is one value of the set: where its bytes are, a part of its hash
+// (to skip most comparisons) and its first row; row 0 is an empty slot.
+type keySlot struct {
+	hash uint32
+	at   uint32 // chunk << chunkBits | offset in the chunk
+	row  int32
+}
+
+const (
+	chunkBits = 20
+	chunkSize = 1 << chunkBits
+)
+
+func newKeySet(budget int) *keySet {
+	s := &keySet{seed: maphash.MakeSeed(), budget: budget, slots: make([]keySlot, 1024)}
+	s.size = len(s.slots) * 12
+	return s
+}
+
+// add records that row has key, and returns the row that had it first
+// (row itself when it is new). ok is false when the set would outgrow its
+// budget; the set is then of no further use.
+func (s *keySet) add(key []byte, row int) (first int, ok bool) {
+	h := uint32(maphash.Bytes(s.seed, key))
+	mask := uint32(len(s.slots) - 1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		sl := &s.slots[i]
+		if sl.row == 0 {
+			break
+		}
+		if sl.hash == h && string(s.bytes(sl.at)) == string(key) {
+			return int(sl.row), true
+		}
+	}
+	at, ok := s.store(key)
+	if !ok {
+		return 0, false
+	}
+	if (s.used+1)*4 > len(s.slots)*3 {
+		if !s.grow() {
+			return 0, false
+		}
+		mask = uint32(len(s.slots) - 1)
+	}
+	s.put(keySlot{hash: h, at: at, row: int32(row)}, mask)
+	s.used++
+	return row, true
+}
+
+func (s *keySet) put(sl keySlot, mask uint32) {
+	i := sl.hash & mask
+	for s.slots[i].row != 0 {
+		i = (i + 1) & mask
+	}
+	s.slots[i] = sl
+}
+
+func (s *keySet) grow() bool {
+	size := s.size + len(s.slots)*12
+	if size > s.budget {
+		return false
+	}
+	old := s.slots
+	s.slots = make([]keySlot, 2*len(old))
+	mask := uint32(len(s.slots) - 1)
+	for _, sl := range old {
+		if sl.row != 0 {
+			s.put(sl, mask)
+		}
+	}
+	s.size = size
+	return true
+}
+
+// store copies key into the chunks, after its length, and returns where.
+func (s *keySet) store(key []byte) (uint32, bool) {
+	need := binary.MaxVarintLen64 + len(key)
+	last := len(s.chunks) - 1
+	if last < 0 || len(s.chunks[last])+need > cap(s.chunks[last]) {
+		// A key longer than a chunk gets a chunk of its own: it starts at
+		// offset 0, so its place still fits the same scheme.
+		n := max(chunkSize, need)
+		if s.size+n > s.budget || len(s.chunks) >= 1<<(32-chunkBits) {
+			return 0, false
+		}
+		s.chunks = append(s.chunks, make([]byte, 0, n))
+		s.size += n
+		last++
+	}
+	c := s.chunks[last]
+	at := uint32(last)<<chunkBits | uint32(len(c))
+	c = binary.AppendUvarint(c, uint64(len(key)))
+	s.chunks[last] = append(c, key...)
+	return at, true
+}
+
+func (s *keySet) bytes(at uint32) []byte {
+	c := s.chunks[at>>chunkBits][at&(chunkSize-1):]
+	n, w := binary.Uvarint(c)
+	return c[w : w+int(n)]
+}

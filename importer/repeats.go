@@ -1,0 +1,142 @@
+package importer
+
+import (
+	"encoding/binary"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// CheckMemory is what the sets that find repeated keys and values of one
+// sheet may take, in bytes. A million employees' IDs and emails take about
+// 60 MiB; a sheet whose distinct keys need more (long keys are the
+// hostile case) is checked in the database instead, on disk. Tests lower
+// it to check that way.
+var CheckMemory = 96 << 20
+
+// repeatFinder finds, while a sheet is read, the rows whose key, or one of
+// whose unique values, an earlier row of the sheet already has. Doing it
+// in memory as the rows go by, by distinct values, costs a fraction of
+// indexing and grouping every staged row in the database afterwards.
+type repeatFinder struct {
+	fields [][]int    // value indexes (1-based: 0 is the row number) of the key, then of each unique field
+	sets   []*keySet  // one per entry of fields
+	found  [][]Repeat // the repeats of each, the first MaxProblems in all
+	kept   int
+	more   int  // repeats found past MaxProblems, counted only
+	gaveUp bool // the sets outgrew CheckMemory: the database checks the sheet
+	buf    []byte
+}
+
+func newRepeatFinder(sh *Sheet) *repeatFinder {
+	index := func(field string) int {
+		for i, c := range sh.Columns {
+			if c.Field == field {
+				return i + 1
+			}
+		}
+		panic("importer: no field " + field + " in sheet " + sh.Name)
+	}
+	f := &repeatFinder{}
+	groups := append([][]string{sh.Key}, splitEach(sh.Unique)...)
+	budget := CheckMemory / len(groups)
+	for _, g := range groups {
+		var idx []int
+		for _, field := range g {
+			idx = append(idx, index(field))
+		}
+		f.fields = append(f.fields, idx)
+		f.sets = append(f.sets, newKeySet(budget))
+	}
+	f.found = make([][]Repeat, len(f.fields))
+	return f
+}
+
+func splitEach(fields []string) [][]string {
+	out := make([][]string, len(fields))
+	for i, f := range fields {
+		out[i] = []string{f}
+	}
+	return out
+}
+
+// add checks one row's values (the row number first), as the database
+// did: a row with any of the fields empty repeats nothing.
+func (f *repeatFinder) add(values []any) {
+	if f.gaveUp {
+		return
+	}
+	row := values[0].(int)
+	for i, idx := range f.fields {
+		key, ok := f.encode(values, idx)
+		if !ok {
+			continue
+		}
+		first, ok := f.sets[i].add(key, row)
+		if !ok {
+			f.giveUp()
+			return
+		}
+		if first == row {
+			continue
+		}
+		if f.kept == MaxProblems {
+			f.more++
+			continue
+		}
+		f.kept++
+		f.found[i] = append(f.found[i], Repeat{Row: row, FirstRow: first, Value: Cut(shownKey(values, idx))})
+	}
+}
+
+// encode is the values of the fields as one byte string, each part after
+// its length, so that no two different lists of values meet.
+func (f *repeatFinder) encode(values []any, idx []int) ([]byte, bool) {
+	f.buf = f.buf[:0]
+	for _, i := range idx {
+		switch v := values[i].(type) {
+		case nil:
+			return nil, false
+		case string:
+			f.buf = binary.AppendUvarint(f.buf, uint64(len(v)))
+			f.buf = append(f.buf, v...)
+		case int:
+			s := strconv.Itoa(v)
+			f.buf = binary.AppendUvarint(f.buf, uint64(len(s)))
+			f.buf = append(f.buf, s...)
+		default:
+			panic(fmt.Sprintf("importer: a value of type %T", v))
+		}
+	}
+	return f.buf, true
+}
+
+// shownKey is the values of the fields as a problem quotes them: parts of
+// a key joined by " / ".
+func shownKey(values []any, idx []int) string {
+	parts := make([]string, len(idx))
+	for i, at := range idx {
+		parts[i] = fmt.Sprint(values[at])
+	}
+	return strings.Join(parts, " / ")
+}
+
+func (f *repeatFinder) giveUp() {
+	f.gaveUp, f.sets, f.found, f.kept, f.more = true, nil, nil, 0, 0
+}
+
+// repeats is what a repeatFinder found in a whole sheet.
+type repeats struct {
+	key    []Repeat
+	unique [][]Repeat // by the sheet's Unique fields
+	more   int        // found but not kept, past MaxProblems
+}
+
+// result is the repeats found, or nil when the sheet is left to the
+// database.
+func (f *repeatFinder) result() *repeats {
+	if f.gaveUp {
+		return nil
+	}
+	return &repeats{key: f.found[0], unique: f.found[1:], more: f.more}
+}
