@@ -44,7 +44,7 @@ func samplePath(b *testing.B, n int) string {
 	return p
 }
 
-var benchSizes = []int{10_000, 100_000, 300_000}
+var benchSizes = []int{10_000, 100_000, 300_000, 1_000_000}
 
 func sizes(b *testing.B) []int {
 	if testing.Short() {

@@ -17,7 +17,7 @@ type keySet struct {
 	slots  []keySlot // open addressing, linear probing; a power of two long
 	used   int
 	chunks [][]byte
-	budget int // bytes the chunks and slots may take
+	budget *int // bytes the chunks and slots may yet take, shared by a sheet's sets
 	size   int
 }
 
@@ -34,10 +34,20 @@ const (
 	chunkSize = 1 << chunkBits
 )
 
-func newKeySet(budget int) *keySet {
+func newKeySet(budget *int) *keySet {
 	s := &keySet{seed: maphash.MakeSeed(), budget: budget, slots: make([]keySlot, 1024)}
-	s.size = len(s.slots) * 12
+	s.take(len(s.slots) * 12)
 	return s
+}
+
+// take counts n more bytes against the budget, if they fit.
+func (s *keySet) take(n int) bool {
+	if n > *s.budget {
+		return false
+	}
+	*s.budget -= n
+	s.size += n
+	return true
 }
 
 // add records that row has key, and returns the row that had it first
@@ -79,8 +89,7 @@ func (s *keySet) put(sl keySlot, mask uint32) {
 }
 
 func (s *keySet) grow() bool {
-	size := s.size + len(s.slots)*12
-	if size > s.budget {
+	if !s.take(len(s.slots) * 12) {
 		return false
 	}
 	old := s.slots
@@ -91,7 +100,6 @@ func (s *keySet) grow() bool {
 			s.put(sl, mask)
 		}
 	}
-	s.size = size
 	return true
 }
 
@@ -103,11 +111,10 @@ func (s *keySet) store(key []byte) (uint32, bool) {
 		// A key longer than a chunk gets a chunk of its own: it starts at
 		// offset 0, so its place still fits the same scheme.
 		n := max(chunkSize, need)
-		if s.size+n > s.budget || len(s.chunks) >= 1<<(32-chunkBits) {
+		if len(s.chunks) >= 1<<(32-chunkBits) || !s.take(n) {
 			return 0, false
 		}
 		s.chunks = append(s.chunks, make([]byte, 0, n))
-		s.size += n
 		last++
 	}
 	c := s.chunks[last]

@@ -10,7 +10,8 @@ import (
 // map does, through its growth and chunk changes, keys longer than a
 // chunk and keys that differ in one byte included.
 func TestKeySetAgreesWithAMap(t *testing.T) {
-	set := newKeySet(1 << 30)
+	budget := 1 << 30
+	set := newKeySet(&budget)
 	want := map[string]int{}
 	long := strings.Repeat("x", chunkSize+10)
 	for row := 1; row <= 300_000; row++ {
@@ -42,7 +43,8 @@ func TestKeySetAgreesWithAMap(t *testing.T) {
 // TestKeySetGivesUpPastItsBudget: a set asked to hold more than its
 // budget says so instead of growing.
 func TestKeySetGivesUpPastItsBudget(t *testing.T) {
-	set := newKeySet(4 << 20)
+	budget := 4 << 20
+	set := newKeySet(&budget)
 	for row := 1; ; row++ {
 		if _, ok := set.add([]byte(fmt.Sprintf("%0100d", row)), row); !ok {
 			if set.size > 4<<20 {

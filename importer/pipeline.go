@@ -126,6 +126,12 @@ type run struct {
 	report   func(Status)
 	now      func() time.Time
 	uploaded map[StepKey]bool // the steps whose sheet the workbook has
+
+	// While holding, nothing is reported: the sheets are being counted
+	// (counts sends each sheet's rows, in the order of order).
+	holding bool
+	counts  <-chan []int
+	order   []found
 }
 
 func (r *run) step(key StepKey) *Step {
@@ -165,6 +171,9 @@ func (r *run) addWarnings(msgs []string, total int) {
 }
 
 func (r *run) publish() {
+	if r.holding {
+		return
+	}
 	r.status.Updated = r.now()
 	if r.report != nil {
 		r.report(r.status.Clone())
@@ -195,6 +204,7 @@ func startRun(status Status, report func(Status)) *run {
 // or reviewed (already recorded with its data), or failed, cancelled or
 // interrupted with nothing written.
 func (r *run) end(ctx context.Context, err error) (Result, error) {
+	r.holding = false
 	if (r.status.State == Succeeded || r.status.State == Reviewed) && err == nil {
 		r.publish()
 		return Result{Status: r.status}, nil
@@ -267,12 +277,9 @@ func sortProblems(ps []Problem) {
 	})
 }
 
-// piece is what the reader hands the writer: first the row counts of every
-// sheet, then for each sheet its start with its row count, batches of its
-// rows, and its end.
+// piece is what the reader hands the writer: for each sheet batches of
+// its rows, then its end.
 type piece struct {
-	totals  []int // first: each sheet's total, in order
-	total   int   // at the start: rows in the sheet, header included; 0 if unknown
 	rows    *batch
 	end     bool
 	err     error    // at the end: why the sheet could not be read
@@ -302,9 +309,21 @@ func readSheets(wb *xlsx.Workbook, sheets []found, out chan<- piece, stop <-chan
 			return false
 		}
 	}
-	// Every sheet is counted before any is read, so that the page can
-	// estimate the whole import from the start (the counting is a quick
-	// scan, and it was done sheet by sheet before anyway).
+	for _, f := range sheets {
+		reps, err := readSheet(wb, f.sheet, f.name, func(b batch) bool { return send(piece{rows: &b}) })
+		if !send(piece{end: true, err: err, repeats: reps}) || err != nil {
+			return
+		}
+	}
+}
+
+// countSheets counts the rows of every sheet (header included; 0 when a
+// sheet cannot be counted, which reading then explains) and sends them
+// once, so that the page can estimate the whole import from the start.
+// It is a quick scan, run beside the reading: done first, it kept the
+// writer waiting for a tenth of the import.
+func countSheets(wb *xlsx.Workbook, sheets []found, out chan<- []int, stop <-chan struct{}) {
+	defer close(out)
 	totals := make([]int, len(sheets))
 	for i, f := range sheets {
 		select {
@@ -314,22 +333,11 @@ func readSheets(wb *xlsx.Workbook, sheets []found, out chan<- piece, stop <-chan
 		}
 		total, err := wb.CountRows(f.name)
 		if err != nil {
-			total = 0 // progress without a total; reading will say what is wrong
+			total = 0
 		}
 		totals[i] = total
 	}
-	if !send(piece{totals: totals}) {
-		return
-	}
-	for i, f := range sheets {
-		if !send(piece{total: totals[i]}) {
-			return
-		}
-		reps, err := readSheet(wb, f.sheet, f.name, func(b batch) bool { return send(piece{rows: &b}) })
-		if !send(piece{end: true, err: err, repeats: reps}) || err != nil {
-			return
-		}
-	}
+	out <- totals // buffered: never blocks
 }
 
 func (r *run) importWorkbook(ctx context.Context, st Storage, path string) error {
@@ -357,16 +365,20 @@ func (r *run) importWorkbook(ctx context.Context, st Storage, path string) error
 		}
 	}
 	pieces := make(chan piece, readAhead)
+	counts := make(chan []int, 1)
 	stop := make(chan struct{})
 	go readSheets(wb, order, pieces, stop)
+	go countSheets(wb, order, counts, stop)
 	defer func() {
 		close(stop)
 		for range pieces { // let the reader see stop and end
 		}
+		for range counts { // and the counter
+		}
 	}()
-	if err := r.countSheets(ctx, order, pieces); err != nil {
-		return err
-	}
+	// Until every sheet is counted, the import runs without reporting:
+	// the first step a user sees running already has its total.
+	r.counts, r.order, r.holding = counts, order, true
 
 	for _, sh := range Sheets {
 		if err := ctx.Err(); err != nil {
@@ -383,6 +395,9 @@ func (r *run) importWorkbook(ctx context.Context, st Storage, path string) error
 			return err
 		}
 	}
+	if err := r.takeCounts(ctx, true); err != nil {
+		return err
+	}
 	if r.status.Problems > 0 {
 		r.settleChecked()
 		return nil // the deferred rollback undoes everything
@@ -390,22 +405,38 @@ func (r *run) importWorkbook(ctx context.Context, st Storage, path string) error
 	return r.save(ctx, tx)
 }
 
-// countSheets takes the reader's first piece, the row count of every
-// sheet, and shows each on its step while it waits.
-func (r *run) countSheets(ctx context.Context, order []found, pieces <-chan piece) error {
-	var first piece
-	select {
-	case p, ok := <-pieces:
-		if !ok {
+// takeCounts gives the steps their row counts when the counter has sent
+// them (or waits for them, with wait), and reports again from then on.
+func (r *run) takeCounts(ctx context.Context, wait bool) error {
+	if r.counts == nil {
+		return nil
+	}
+	var totals []int
+	var ok bool
+	if wait {
+		select {
+		case totals, ok = <-r.counts:
+		case <-ctx.Done():
 			return ctx.Err()
 		}
-		first = p
-	case <-ctx.Done():
-		return ctx.Err()
+	} else {
+		select {
+		case totals, ok = <-r.counts:
+		default:
+			return nil
+		}
 	}
-	for i, f := range order {
-		r.step(f.sheet.Step).Total = max(0, first.totals[i]-1) // the header row
+	r.counts = nil
+	if !ok {
+		return ctx.Err() // stopped before counting everything
 	}
+	for i, f := range r.order {
+		s := r.step(f.sheet.Step)
+		if s.State == StepPending || s.Phase == PhaseReading {
+			s.Total = max(s.Rows, totals[i]-1) // the header row
+		}
+	}
+	r.holding = false
 	r.publish()
 	return nil
 }
@@ -547,15 +578,13 @@ func (r *run) importSheet(ctx context.Context, tx Tx, sh *Sheet, name string, pi
 	s := r.step(sh.Step)
 	s.State, s.Phase = StepRunning, PhaseReading
 	s.Started = r.now()
-	start, ok := <-pieces
-	if !ok {
-		return ctx.Err()
-	}
-	s.Total = max(0, start.total-1) // the header row
 	r.publish()
 
 	var found *repeats
 	for p := range pieces {
+		if err := r.takeCounts(ctx, false); err != nil {
+			return err
+		}
 		if p.end {
 			if p.err != nil {
 				return unreadable(namingSheet(p.err, name))
