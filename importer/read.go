@@ -66,29 +66,43 @@ func readSheet(wb *xlsx.Workbook, sh *Sheet, name string, send func(batch) bool)
 		return nil, err
 	}
 	defer rows.Close()
+	// The XML is scanned on a goroutine of its own and the rows checked
+	// here: with the writer, three stages that keep both cores busy,
+	// where scanning and checking one after the other made the writer
+	// wait.
+	scanned := make(chan scannedRows, 2)
+	done := make(chan struct{})
+	go scanRows(rows, scanned, done)
+	defer func() {
+		close(done)
+		for range scanned { // until the scanner has stopped using rows
+		}
+	}()
 	r := &sheetReader{sheet: sh, name: name, date1904: wb.Date1904(), notes: -1}
 	finder := newRepeatFinder(sh)
 	cur := batch{}
-	for rows.Next() {
-		row := rows.Row()
-		if Blank(row, r.notes) {
-			continue
-		}
-		if r.cols == nil {
-			cur.problems = append(cur.problems, r.readHeader(row)...)
-			cur.warnings, cur.warned = r.warnings, r.warned
-			continue
-		}
-		cur.read++
-		values, problems := r.readRow(row)
-		finder.add(values)
-		cur.rows = append(cur.rows, values)
-		cur.problems = append(cur.problems, problems...)
-		if len(cur.rows) >= rowsPerBatch {
-			if !send(cur) {
-				return nil, nil
+	for sc := range scanned {
+		for i := range sc.numbers {
+			row := sc.row(i)
+			if Blank(row, r.notes) {
+				continue
 			}
-			cur = batch{read: cur.read}
+			if r.cols == nil {
+				cur.problems = append(cur.problems, r.readHeader(row)...)
+				cur.warnings, cur.warned = r.warnings, r.warned
+				continue
+			}
+			cur.read++
+			values, problems := r.readRow(row)
+			finder.add(values)
+			cur.rows = append(cur.rows, values)
+			cur.problems = append(cur.problems, problems...)
+			if len(cur.rows) >= rowsPerBatch {
+				if !send(cur) {
+					return nil, nil
+				}
+				cur = batch{read: cur.read}
+			}
 		}
 	}
 	if err := rows.Err(); err != nil {
@@ -107,6 +121,65 @@ func readSheet(wb *xlsx.Workbook, sh *Sheet, name string, send func(batch) bool)
 	}
 	send(cur)
 	return finder.result(), nil
+}
+
+// scannedRows is a run of rows as the scanner read them: the cells of
+// each are copied, since the scanner reuses its own for the next row.
+type scannedRows struct {
+	numbers []int
+	ends    []int // where each row's cells end in cells
+	cells   []xlsx.Cell
+}
+
+func (s scannedRows) row(i int) xlsx.Row {
+	start := 0
+	if i > 0 {
+		start = s.ends[i-1]
+	}
+	return xlsx.Row{Number: s.numbers[i], Cells: s.cells[start:s.ends[i]:s.ends[i]]}
+}
+
+// A run of scanned rows is handed over once it has this many rows, cells
+// or bytes of text, whichever comes first: the rows in flight stay few
+// even when each is 16,384 cells wide or its cells long.
+const (
+	scannedRowsMax  = 512
+	scannedCellsMax = 8192
+	scannedBytesMax = 1 << 20
+)
+
+// scanRows reads the sheet's rows into runs and sends them to out until
+// the sheet ends or done is closed; Err then says why it ended.
+func scanRows(rows *xlsx.Rows, out chan<- scannedRows, done <-chan struct{}) {
+	defer close(out)
+	var cur scannedRows
+	bytes := 0
+	flush := func() bool {
+		select {
+		case out <- cur:
+		case <-done:
+			return false
+		}
+		cur, bytes = scannedRows{}, 0
+		return true
+	}
+	for rows.Next() {
+		row := rows.Row()
+		cur.numbers = append(cur.numbers, row.Number)
+		cur.cells = append(cur.cells, row.Cells...)
+		cur.ends = append(cur.ends, len(cur.cells))
+		for _, c := range row.Cells {
+			bytes += len(c.Value)
+		}
+		if len(cur.numbers) >= scannedRowsMax || len(cur.cells) >= scannedCellsMax || bytes >= scannedBytesMax {
+			if !flush() {
+				return
+			}
+		}
+	}
+	if len(cur.numbers) > 0 {
+		flush()
+	}
 }
 
 // Blank tells whether a row has nothing in it but spaces, not counting the
