@@ -273,6 +273,13 @@ func TestSampleWithSharedStringsHasTheSameCells(t *testing.T) {
 			if !seen["Employee ID *"] || !seen["E000001"] {
 				t.Errorf("the table lacks a header or an ID: %d texts", len(texts))
 			}
+			if texts[0] != "Code *" {
+				t.Errorf("the table starts with %q, not the first sheet's first header", texts[0])
+			}
+			again := writeFile(t, fmt.Sprintf("again-%d.xlsx", k), func(w io.Writer) error { return workbooks.WriteSample(w, o) })
+			if !slices.Equal(sharedTexts(t, again), texts) {
+				t.Error("the same sample written again has another table")
+			}
 		})
 
 		t.Run(fmt.Sprintf("with %d bad cells Roster's reader and excelize read the same cells from both", k), func(t *testing.T) {

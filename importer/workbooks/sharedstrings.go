@@ -4,11 +4,13 @@ import (
 	"archive/zip"
 	"bufio"
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"hash/maphash"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -48,12 +50,17 @@ func toSharedStrings(w io.Writer, src *os.File) error {
 	defer entries.Close()
 	sst := newSharedStrings(entries)
 
+	// The texts are numbered in the order of the sheets, as Excel does,
+	// whatever the order of the parts in the zip (excelize's varies), so
+	// that the same sample has the same table.
+	files := slices.Clone(zr.File)
+	slices.SortStableFunc(files, func(a, b *zip.File) int { return cmp.Compare(sheetNumber(a.Name), sheetNumber(b.Name)) })
 	zw := zip.NewWriter(w)
-	for _, f := range zr.File {
+	for _, f := range files {
 		switch {
 		case f.Name == sstPart:
 			return errors.New("the workbook has shared strings already")
-		case strings.HasPrefix(f.Name, "xl/worksheets/sheet") && strings.HasSuffix(f.Name, ".xml"):
+		case sheetNumber(f.Name) > 0:
 			err = rewritePart(zw, f, func(dst *bufio.Writer, src *bufio.Reader) error { return sst.rewriteSheet(dst, src) })
 		case f.Name == "[Content_Types].xml":
 			err = rewritePart(zw, f, insertBefore("</Types>", `<Override PartName="/`+sstPart+`" ContentType="`+sstContentType+`"/>`))
@@ -70,6 +77,21 @@ func toSharedStrings(w io.Writer, src *os.File) error {
 		return fmt.Errorf("%s: %w", sstPart, err)
 	}
 	return zw.Close()
+}
+
+// sheetNumber is N for the part of a worksheet, xl/worksheets/sheetN.xml
+// (the Nth sheet of a workbook excelize wrote), and 0 for another part.
+func sheetNumber(part string) int {
+	rest, ok := strings.CutPrefix(part, "xl/worksheets/sheet")
+	if !ok {
+		return 0
+	}
+	rest, ok = strings.CutSuffix(rest, ".xml")
+	n, err := strconv.Atoi(rest)
+	if !ok || err != nil || n < 1 {
+		return 0
+	}
+	return n
 }
 
 // rewritePart writes a part of the same name, made by edit from the
