@@ -32,7 +32,8 @@ const (
 // to w with the text of its worksheets' cells moved to a shared-strings
 // table, in the order Excel puts it there: as first met, sheet by sheet.
 // The table's entries go to a temporary file as they are found; memory
-// holds only what tells a text already met (sharedStrings).
+// holds each distinct text once, to tell a text already met
+// (sharedStrings).
 func toSharedStrings(w io.Writer, src *os.File) error {
 	info, err := src.Stat()
 	if err != nil {
@@ -61,7 +62,7 @@ func toSharedStrings(w io.Writer, src *os.File) error {
 		case f.Name == sstPart:
 			return errors.New("the workbook has shared strings already")
 		case sheetNumber(f.Name) > 0:
-			err = rewritePart(zw, f, func(dst *bufio.Writer, src *bufio.Reader) error { return sst.rewriteSheet(dst, src) })
+			err = rewritePart(zw, f, sst.rewriteSheet)
 		case f.Name == "[Content_Types].xml":
 			err = rewritePart(zw, f, insertBefore("</Types>", `<Override PartName="/`+sstPart+`" ContentType="`+sstContentType+`"/>`))
 		case f.Name == "xl/_rels/workbook.xml.rels":
@@ -147,8 +148,8 @@ func addSSTRelationship(dst *bufio.Writer, src *bufio.Reader) error {
 }
 
 // sharedStrings is the table being made. The text of each entry is kept
-// once, in one growing buffer, and found again by its hash; the map holds
-// no pointers, so the collector does not walk millions of strings.
+// once, in one growing buffer, and found again by its hash; nothing holds
+// a pointer per text, so the collector does not walk millions of them.
 type sharedStrings struct {
 	file    *os.File      // the table's <si> elements, in order
 	entries *bufio.Writer // writing to file
