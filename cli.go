@@ -27,18 +27,19 @@ func sample(args []string, stdout, stderr io.Writer) error {
 	out := fs.String("o", "", "the workbook to write (.xlsx)")
 	errs := fs.Int("errors", 0, "number of known bad cells to spread over the sheets")
 	seed := fs.Int64("seed", 1, "seed of the generator; the same seed gives the same workbook")
+	shared := fs.Bool("shared-strings", false, "keep the text in a shared-strings table, as Excel saves it (by default each text is inline in its cell)")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
 	if *out == "" || *employees < 1 || *errs < 0 {
-		fmt.Fprintln(stderr, "usage: roster sample --employees N -o FILE.xlsx [--errors K]")
+		fmt.Fprintln(stderr, "usage: roster sample --employees N -o FILE.xlsx [--errors K] [--seed S] [--shared-strings]")
 		return errReported
 	}
 	f, err := os.Create(*out)
 	if err != nil {
 		return err
 	}
-	if err := workbooks.WriteSample(f, workbooks.SampleOptions{Employees: *employees, Errors: *errs, Seed: *seed}); err != nil {
+	if err := workbooks.WriteSample(f, workbooks.SampleOptions{Employees: *employees, Errors: *errs, Seed: *seed, SharedStrings: *shared}); err != nil {
 		f.Close()
 		os.Remove(*out)
 		return fmt.Errorf("write sample: %w", err)

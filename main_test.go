@@ -1,6 +1,7 @@
 package main
 
 import (
+	"archive/zip"
 	"bufio"
 	"bytes"
 	"context"
@@ -528,5 +529,34 @@ func TestImportCommandSaysAFailedImportsGoodSheetsWereNotSaved(t *testing.T) {
 	}
 	if !regexp.MustCompile(`(?m)^\S+ +failed +[\d,]+ rows?, 1 problem$`).MatchString(out.String()) {
 		t.Errorf("the failed sheet does not say \"1 problem\":\n%s", out.String())
+	}
+}
+
+// The sample command writes its text in a shared-strings table when
+// asked, as Excel saves a workbook, and the workbook imports all the same.
+func TestSampleCommandWritesSharedStringsWhenAsked(t *testing.T) {
+	dir := t.TempDir()
+	for _, shared := range []bool{false, true} {
+		path := filepath.Join(dir, fmt.Sprintf("shared-%v.xlsx", shared))
+		args := []string{"sample", "--employees", "30", "-o", path}
+		if shared {
+			args = append(args, "--shared-strings")
+		}
+		if err := run(context.Background(), args, env(nil), strings.NewReader(""), io.Discard, io.Discard); err != nil {
+			t.Fatal(err)
+		}
+		zr, err := zip.OpenReader(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = zr.Open("xl/sharedStrings.xml")
+		zr.Close()
+		if has := err == nil; has != shared {
+			t.Errorf("--shared-strings %v: the workbook has a shared-strings table: %v", shared, has)
+		}
+		var out bytes.Buffer
+		if err := run(context.Background(), []string{"import", path, "--db", filepath.Join(dir, "roster.db")}, env(nil), strings.NewReader(""), &out, io.Discard); err != nil {
+			t.Errorf("--shared-strings %v: import: %v\n%s", shared, err, out.String())
+		}
 	}
 }

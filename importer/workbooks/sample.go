@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,6 +18,11 @@ type SampleOptions struct {
 	Employees int   // how many employees; the other sheets grow with it
 	Errors    int   // how many known bad cells to put in, each making exactly one problem
 	Seed      int64 // the same options give the same workbook, byte for byte in its cells
+
+	// SharedStrings keeps the text of the cells in a shared-strings table,
+	// each distinct text once, as Excel saves a workbook; otherwise each
+	// text is inline in its cell. The cells are the same either way.
+	SharedStrings bool
 }
 
 // MaxSampleEmployees is the most employees a sample can have: one sheet
@@ -82,6 +88,24 @@ func WriteSample(w io.Writer, o SampleOptions) error {
 	}
 	s.makeLists()
 
+	if !o.SharedStrings {
+		return s.write(w)
+	}
+	inline, err := os.CreateTemp("", "roster-sample-*.xlsx")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(inline.Name())
+	defer inline.Close()
+	if err := s.write(inline); err != nil {
+		return err
+	}
+	return toSharedStrings(w, inline)
+}
+
+// write writes the sample with its text inline.
+func (s *sampler) write(w io.Writer) error {
+	o := s.o
 	b := newBook()
 	defer b.close()
 	plans := s.sheets()

@@ -1,12 +1,15 @@
 package workbooks_test
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
+	"encoding/xml"
 	"fmt"
 	"io"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	"roster/importer"
@@ -240,4 +243,108 @@ func TestProblemsWorkbookOfASampleFixedAndUploadedAgainImports(t *testing.T) {
 			}
 		}
 	})
+}
+
+func TestSampleWithSharedStringsHasTheSameCells(t *testing.T) {
+	for _, k := range []int{0, 17} {
+		o := workbooks.SampleOptions{Employees: 200, Errors: k, Seed: 4}
+		inline := sample(t, o)
+		o.SharedStrings = true
+		shared := writeFile(t, fmt.Sprintf("shared-%d.xlsx", k), func(w io.Writer) error { return workbooks.WriteSample(w, o) })
+
+		t.Run(fmt.Sprintf("with %d bad cells its text is in one table, each text once, as Excel saves it", k), func(t *testing.T) {
+			parts := sheetXMLs(t, shared)
+			if len(parts) != len(importer.Sheets) {
+				t.Fatalf("%d worksheets, want %d", len(parts), len(importer.Sheets))
+			}
+			for name, xml := range parts {
+				if strings.Contains(xml, "inlineStr") || !strings.Contains(xml, `t="s"`) {
+					t.Errorf("%s has inline text, or none shared", name)
+				}
+			}
+			texts := sharedTexts(t, shared)
+			seen := map[string]bool{}
+			for _, s := range texts {
+				if seen[s] {
+					t.Errorf("%q is twice in the table", s)
+				}
+				seen[s] = true
+			}
+			if !seen["Employee ID *"] || !seen["E000001"] {
+				t.Errorf("the table lacks a header or an ID: %d texts", len(texts))
+			}
+			if texts[0] != "Code *" {
+				t.Errorf("the table starts with %q, not the first sheet's first header", texts[0])
+			}
+			again := writeFile(t, fmt.Sprintf("again-%d.xlsx", k), func(w io.Writer) error { return workbooks.WriteSample(w, o) })
+			if !slices.Equal(sharedTexts(t, again), texts) {
+				t.Error("the same sample written again has another table")
+			}
+		})
+
+		t.Run(fmt.Sprintf("with %d bad cells Roster's reader and excelize read the same cells from both", k), func(t *testing.T) {
+			fi, fs := openXLSX(t, inline), openXLSX(t, shared)
+			for _, sh := range importer.Sheets {
+				a, b := cellsOf(t, inline, sh.Name), cellsOf(t, shared, sh.Name)
+				if len(a) != len(b) {
+					t.Errorf("sheet %s: %d cells inline, %d shared", sh.Name, len(a), len(b))
+				}
+				for ref, c := range a {
+					if b[ref] != c {
+						t.Errorf("%s!%s: %+v inline, %+v shared", sh.Name, ref, c, b[ref])
+					}
+				}
+				ra, err := fi.GetRows(sh.Name)
+				must(t, err)
+				rb, err := fs.GetRows(sh.Name)
+				must(t, err)
+				if !slices.EqualFunc(ra, rb, slices.Equal) {
+					t.Errorf("sheet %s: excelize reads %d rows inline, %d shared, not the same", sh.Name, len(ra), len(rb))
+				}
+			}
+		})
+
+		t.Run(fmt.Sprintf("with %d bad cells both import with the same result", k), func(t *testing.T) {
+			a, b := runImport(t, openStore(t), inline), runImport(t, openStore(t), shared)
+			if a.Status.State != b.Status.State || !slices.Equal(a.Problems, b.Problems) {
+				t.Errorf("inline: %s, %d problems; shared: %s, %d problems", a.Status.State, len(a.Problems), b.Status.State, len(b.Problems))
+			}
+			if want := importer.Succeeded; k == 0 && a.Status.State != want {
+				t.Errorf("inline: %s, want %s", a.Status.State, want)
+			}
+			for i, s := range a.Status.Steps {
+				o := b.Status.Steps[i]
+				if s.State != o.State || s.Rows != o.Rows || s.Created != o.Created || s.Problems != o.Problems {
+					t.Errorf("step %s: %+v inline, %+v shared", s.Key, s, o)
+				}
+			}
+		})
+	}
+}
+
+// sharedTexts reads the texts of a workbook's shared-strings table.
+func sharedTexts(t *testing.T, path string) []string {
+	t.Helper()
+	zr, err := zip.OpenReader(path)
+	must(t, err)
+	defer zr.Close()
+	rc, err := zr.Open("xl/sharedStrings.xml")
+	must(t, err)
+	defer rc.Close()
+	var sst struct {
+		Count  int `xml:"count,attr"`
+		Unique int `xml:"uniqueCount,attr"`
+		SI     []struct {
+			T string `xml:"t"`
+		} `xml:"si"`
+	}
+	must(t, xml.NewDecoder(rc).Decode(&sst))
+	if sst.Unique != len(sst.SI) || sst.Count < sst.Unique {
+		t.Errorf("count %d, uniqueCount %d, for %d entries", sst.Count, sst.Unique, len(sst.SI))
+	}
+	var out []string
+	for _, si := range sst.SI {
+		out = append(out, si.T)
+	}
+	return out
 }
