@@ -15,6 +15,7 @@ import (
 
 	"roster/importer"
 	"roster/importer/store"
+	"roster/importer/store/storetest"
 	"roster/importer/workbooks"
 )
 
@@ -63,6 +64,34 @@ func BenchmarkImport(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				b.StopTimer()
 				st, err := store.Open(context.Background(), filepath.Join(b.TempDir(), "bench.db"))
+				if err != nil {
+					b.Fatal(err)
+				}
+				resetPeakRSS(b)
+				b.StartTimer()
+				res, err := importer.Import(context.Background(), st, path, importer.NewStatus(rand.Text(), "sample.xlsx", time.Now()), nil)
+				if err != nil || res.Status.State != importer.Succeeded {
+					b.Fatalf("import: %v %s %s", err, res.Status.State, res.Status.Error)
+				}
+				b.StopTimer()
+				reportPeakRSS(b)
+				st.Close()
+				b.StartTimer()
+			}
+		})
+	}
+}
+
+// BenchmarkImportPostgres is BenchmarkImport into a new, empty schema of
+// the PostgreSQL server that TEST_DATABASE_URL names (skipped without it).
+func BenchmarkImportPostgres(b *testing.B) {
+	for _, n := range sizes(b) {
+		b.Run(fmt.Sprintf("employees=%d", n), func(b *testing.B) {
+			path := samplePath(b, n)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				st, err := store.Open(context.Background(), storetest.PostgresURL(b))
 				if err != nil {
 					b.Fatal(err)
 				}
