@@ -16,6 +16,7 @@ import (
 
 	"roster/importer"
 	"roster/importer/store"
+	"roster/importer/store/storetest"
 	"roster/importer/workbooks"
 )
 
@@ -64,7 +65,7 @@ func sizes(b *testing.B) []int {
 func BenchmarkImport(b *testing.B) {
 	for _, n := range sizes(b) {
 		b.Run(fmt.Sprintf("employees=%d", n), func(b *testing.B) {
-			benchmarkImport(b, samplePath(b, n))
+			benchmarkImport(b, samplePath(b, n), newSQLite)
 		})
 	}
 }
@@ -75,16 +76,31 @@ func BenchmarkImport(b *testing.B) {
 func BenchmarkImportSharedStrings(b *testing.B) {
 	for _, n := range sizes(b) {
 		b.Run(fmt.Sprintf("employees=%d", n), func(b *testing.B) {
-			benchmarkImport(b, sampleWith(b, workbooks.SampleOptions{Employees: n, Seed: 1, SharedStrings: true}))
+			benchmarkImport(b, sampleWith(b, workbooks.SampleOptions{Employees: n, Seed: 1, SharedStrings: true}), newSQLite)
 		})
 	}
 }
 
-func benchmarkImport(b *testing.B, path string) {
+// BenchmarkImportPostgres is BenchmarkImport into a new, empty schema of
+// the PostgreSQL server that TEST_DATABASE_URL names (skipped without it).
+func BenchmarkImportPostgres(b *testing.B) {
+	for _, n := range sizes(b) {
+		b.Run(fmt.Sprintf("employees=%d", n), func(b *testing.B) {
+			benchmarkImport(b, samplePath(b, n), func(b *testing.B) string { return storetest.PostgresURL(b) })
+		})
+	}
+}
+
+// newSQLite is a new SQLite file for one run of a benchmark.
+func newSQLite(b *testing.B) string { return filepath.Join(b.TempDir(), "bench.db") }
+
+// benchmarkImport imports the workbook at path into a new database (its
+// address from newDB) each run, timing the import alone.
+func benchmarkImport(b *testing.B, path string, newDB func(*testing.B) string) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
-		st, err := store.Open(context.Background(), filepath.Join(b.TempDir(), "bench.db"))
+		st, err := store.Open(context.Background(), newDB(b))
 		if err != nil {
 			b.Fatal(err)
 		}

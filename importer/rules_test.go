@@ -1543,7 +1543,11 @@ func testRoundTrip(t *testing.T, open opener) {
 	d.wantRows(t, "SELECT seats FROM car_assignments WHERE plate_no = 'P-2'", "NULL")
 }
 
-func TestCancel(t *testing.T) {
+func TestCancel(t *testing.T) { testCancel(t, openSQLite) }
+
+// testCancel cancels an import while it stages employees: on PostgreSQL,
+// in the middle of their COPY.
+func testCancel(t *testing.T, open opener) {
 	for _, c := range []struct {
 		name string
 		when func(importer.Step) bool
@@ -1553,7 +1557,7 @@ func TestCancel(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			d := openSQLite(t)
+			d := open(t)
 			importOK(t, d, base())
 			before := d.dump(t)
 
@@ -1619,6 +1623,7 @@ func TestPostgres(t *testing.T) {
 	t.Run("unique values", func(t *testing.T) { runCases(t, openPostgres, uniqueCases()) })
 	t.Run("text the database refuses", func(t *testing.T) { testTextTheDatabaseRefuses(t, openPostgres) })
 	t.Run("hostile workbooks stay small", func(t *testing.T) { testHostileWorkbooksStaySmall(t, openPostgres) })
+	t.Run("cancel", func(t *testing.T) { testCancel(t, openPostgres) })
 }
 
 // TestEverySheetIsCountedBeforeAnyIsRead: the first status that shows a

@@ -80,6 +80,22 @@ func testTextTheDatabaseRefuses(t *testing.T, open opener) {
 				d.wantRows(t, "SELECT name FROM areas WHERE code = 'N'", "North\tSide\r\nCoast")
 			},
 		},
+		{
+			name: "a cell holding \\N is that text, not an empty cell",
+			seed: true,
+			book: with("Areas", "B2", inline(`\N`)),
+			check: func(t *testing.T, d *testDB, res importer.Result) {
+				d.wantRows(t, "SELECT name FROM areas WHERE code = 'N'", `\N`)
+			},
+		},
+		{
+			name: "a backslash before a tab and quotes are kept as written",
+			seed: true,
+			book: with("Areas", "B2", inline(`North\_x0009_"Side" 'Coast' \\`)),
+			check: func(t *testing.T, d *testDB, res importer.Result) {
+				d.wantRows(t, "SELECT name FROM areas WHERE code = 'N'", "North\\\t\"Side\" 'Coast' \\\\")
+			},
+		},
 	})
 }
 

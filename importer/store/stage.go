@@ -58,9 +58,10 @@ func (t table) stage() string { return "stage_" + t.Name }
 // here, it is one transaction from start to end.
 type Tx struct {
 	q        querier
-	conn     *sql.Conn // SQLite: the connection that holds the temporary tables
-	tx       *sql.Tx   // PostgreSQL: the transaction
+	conn     *sql.Conn // the connection that holds the temporary tables
+	tx       *sql.Tx   // PostgreSQL: the transaction, on conn
 	postgres bool
+	copy     *copying                   // PostgreSQL: the COPY that stages the current sheet, while open
 	merging  bool                       // SQLite: the write transaction has begun
 	inserts  map[string]*sql.Stmt       // a full batch of staging rows, by table
 	recorded map[string]importer.Counts // what Record found, by table
@@ -68,8 +69,9 @@ type Tx struct {
 	done     bool
 }
 
-// querier is what a Tx runs its SQL on: the PostgreSQL transaction, or
-// the SQLite connection inside the transactions it begins itself.
+// querier is what a Tx runs its SQL on: the PostgreSQL transaction
+// (through pgQuerier, which first ends a COPY), or the SQLite connection
+// inside the transactions it begins itself.
 type querier interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
@@ -81,11 +83,9 @@ type querier interface {
 func (s *Store) BeginImport(ctx context.Context) (importer.Tx, error) {
 	t := &Tx{postgres: s.postgres, inserts: map[string]*sql.Stmt{}}
 	if s.postgres {
-		tx, err := s.db.BeginTx(ctx, nil)
-		if err != nil {
-			return nil, fmt.Errorf("begin import: %w", err)
+		if err := s.beginPostgres(ctx, t); err != nil {
+			return nil, err
 		}
-		t.tx, t.q = tx, tx
 	} else {
 		conn, err := s.db.Conn(ctx)
 		if err != nil {
@@ -157,7 +157,7 @@ func (t *Tx) Rollback() error {
 	}
 	t.done = true
 	if t.postgres {
-		return t.tx.Rollback()
+		return t.endPostgres(false)
 	}
 	// A fresh context: the import's may be cancelled, and the connection
 	// must go back to the pool clean.
@@ -208,11 +208,7 @@ func (t *Tx) Commit(ctx context.Context, outcome importer.Status) error {
 		}
 	}
 	if t.postgres {
-		t.done = true
-		for _, stmt := range t.inserts {
-			stmt.Close()
-		}
-		return full(t.tx.Commit())
+		return t.endPostgres(true)
 	}
 	if _, err := t.q.ExecContext(ctx, "COMMIT"); err != nil {
 		return full(fmt.Errorf("commit: %w", err))
@@ -225,8 +221,12 @@ func (t *Tx) Commit(ctx context.Context, outcome importer.Status) error {
 
 // Stage adds rows to a table's staging table. Each row is the Excel row
 // number followed by one value per field; nil is NULL.
+// On PostgreSQL the rows go through COPY (stage_postgres.go).
 func (t *Tx) Stage(ctx context.Context, sh *importer.Sheet, rows [][]any) error {
 	tb := tableOf(sh)
+	if t.postgres {
+		return t.copyStage(ctx, tb, rows)
+	}
 	width := len(tb.Fields) + 1
 	// SQLite allows 32,766 variables a statement; stay well below. Full
 	// batches reuse one prepared statement, so it is parsed once a sheet.
