@@ -71,8 +71,9 @@ func readSheet(wb *xlsx.Workbook, sh *Sheet, name string, send func(batch) bool)
 	// where scanning and checking one after the other made the writer
 	// wait.
 	scanned := make(chan scannedRows, 2)
+	free := make(chan scannedRows, 3) // runs checked, for the scanner to fill again
 	done := make(chan struct{})
-	go scanRows(rows, scanned, done)
+	go scanRows(rows, scanned, free, done)
 	defer func() {
 		close(done)
 		for range scanned { // until the scanner has stopped using rows
@@ -103,6 +104,10 @@ func readSheet(wb *xlsx.Workbook, sh *Sheet, name string, send func(batch) bool)
 				}
 				cur = batch{read: cur.read}
 			}
+		}
+		select {
+		case free <- sc: // nothing here keeps its cells, only their texts
+		default:
 		}
 	}
 	if err := rows.Err(); err != nil {
@@ -149,8 +154,9 @@ const (
 )
 
 // scanRows reads the sheet's rows into runs and sends them to out until
-// the sheet ends or done is closed; Err then says why it ended.
-func scanRows(rows *xlsx.Rows, out chan<- scannedRows, done <-chan struct{}) {
+// the sheet ends or done is closed; Err then says why it ended. It fills
+// again the runs it gets back on free, rather than allocate new ones.
+func scanRows(rows *xlsx.Rows, out chan<- scannedRows, free <-chan scannedRows, done <-chan struct{}) {
 	defer close(out)
 	var cur scannedRows
 	bytes := 0
@@ -160,7 +166,13 @@ func scanRows(rows *xlsx.Rows, out chan<- scannedRows, done <-chan struct{}) {
 		case <-done:
 			return false
 		}
-		cur, bytes = scannedRows{}, 0
+		select {
+		case cur = <-free:
+			cur.numbers, cur.ends, cur.cells = cur.numbers[:0], cur.ends[:0], cur.cells[:0]
+		default:
+			cur = scannedRows{}
+		}
+		bytes = 0
 		return true
 	}
 	for rows.Next() {
