@@ -207,8 +207,10 @@ func (a *app) anonymous() *http.Client {
 // given only an address sign in as that app's user.
 var servedApps sync.Map
 
-// clientFor is the signed-in client of the app that serves url; one
-// that nobody signed in for an address no app of the test serves.
+// clientFor is the signed-in client of the app that serves url. For an
+// address no app of the test serves, it is the session a benchmark gave
+// its client process (ROSTER_STREAM_CLIENT_SESSION, see clientEnv), or
+// nobody signed in.
 func clientFor(url string) *http.Client {
 	var found *app
 	servedApps.Range(func(k, v any) bool {
@@ -219,9 +221,20 @@ func clientFor(url string) *http.Client {
 		return true
 	})
 	if found == nil {
+		if session := os.Getenv("ROSTER_STREAM_CLIENT_SESSION"); session != "" {
+			return (&user{session: session}).client()
+		}
 		return http.DefaultClient
 	}
 	return found.client()
+}
+
+// clientEnv is the environment of a client process that a benchmark runs
+// (the test binary again, as a browser is another process): the stream's
+// address and the session of the app's user, then more.
+func clientEnv(a *app, url string, more ...string) []string {
+	env := append(os.Environ(), "ROSTER_STREAM_CLIENT_URL="+url, "ROSTER_STREAM_CLIENT_SESSION="+a.me.session)
+	return append(env, more...)
 }
 
 // workbook builds an .xlsx with the given sheets, each a list of rows.

@@ -107,7 +107,7 @@ func BenchmarkEventLatency(b *testing.B) {
 		id := strings.TrimPrefix(page, "/imports/")
 		changed := changesOn(b, a, id)
 		cmd := exec.Command(os.Args[0], "-test.run=^TestHelperStreamClient$")
-		cmd.Env = append(os.Environ(), "ROSTER_STREAM_CLIENT_URL="+a.URL+page+"/events")
+		cmd.Env = clientEnv(a, a.URL+page+"/events")
 		out, err := cmd.Output()
 		if err != nil {
 			b.Fatalf("client: %v\n%s", err, out)
@@ -203,8 +203,7 @@ func BenchmarkImportWatchedByManyClients(b *testing.B) {
 				var cmd *exec.Cmd
 				if clients > 0 {
 					cmd = exec.Command(os.Args[0], "-test.run=^TestHelperManyStreamClients$")
-					cmd.Env = append(os.Environ(), "ROSTER_STREAM_CLIENT_URL="+a.URL+page+"/events",
-						"ROSTER_STREAM_CLIENTS="+strconv.Itoa(clients))
+					cmd.Env = clientEnv(a, a.URL+page+"/events", "ROSTER_STREAM_CLIENTS="+strconv.Itoa(clients))
 					out, err := cmd.StdoutPipe()
 					if err != nil {
 						b.Fatal(err)

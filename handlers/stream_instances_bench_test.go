@@ -49,8 +49,7 @@ func BenchmarkEventLatencyAcrossInstances(b *testing.B) {
 		changed := changesOn(b, a, id)
 
 		crowd := exec.Command(os.Args[0], "-test.run=^TestHelperManyStreamClients$")
-		crowd.Env = append(os.Environ(), "ROSTER_STREAM_CLIENT_URL="+bi.URL+page+"/events",
-			"ROSTER_STREAM_CLIENTS="+strconv.Itoa(watchers))
+		crowd.Env = clientEnv(a, bi.URL+page+"/events", "ROSTER_STREAM_CLIENTS="+strconv.Itoa(watchers))
 		out, err := crowd.StdoutPipe()
 		if err != nil {
 			b.Fatal(err)
@@ -66,7 +65,7 @@ func BenchmarkEventLatencyAcrossInstances(b *testing.B) {
 		go func() { io.Copy(&crowdSaid, out); close(copied) }()
 
 		client := exec.Command(os.Args[0], "-test.run=^TestHelperStreamClient$")
-		client.Env = append(os.Environ(), "ROSTER_STREAM_CLIENT_URL="+bi.URL+page+"/events")
+		client.Env = clientEnv(a, bi.URL+page+"/events")
 		events, err := client.StdoutPipe()
 		if err != nil {
 			b.Fatal(err)

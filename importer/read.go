@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/mail"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -109,6 +110,11 @@ func readSheet(wb *xlsx.Workbook, sh *Sheet, name string, send func(batch) bool)
 		case free <- sc: // nothing here keeps its cells, only their texts
 		default:
 		}
+		// The scanner, this and the writer are three busy goroutines on
+		// what may be two cores: a stream woken to send a step's change
+		// would wait for the scheduler's 10 ms time slice to end. Each run
+		// is a millisecond or two of work.
+		runtime.Gosched()
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
@@ -187,6 +193,7 @@ func scanRows(rows *xlsx.Rows, out chan<- scannedRows, free <-chan scannedRows, 
 			if !flush() {
 				return
 			}
+			runtime.Gosched() // as the checker does, for the streams
 		}
 	}
 	if len(cur.numbers) > 0 {
