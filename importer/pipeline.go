@@ -580,7 +580,7 @@ func (r *run) importSheet(ctx context.Context, tx Tx, sh *Sheet, name string, pi
 	s.Started = r.now()
 	r.publish()
 
-	var found *repeats
+	var repeated *repeats
 	for p := range pieces {
 		if err := r.takeCounts(ctx, false); err != nil {
 			return err
@@ -589,7 +589,7 @@ func (r *run) importSheet(ctx context.Context, tx Tx, sh *Sheet, name string, pi
 			if p.err != nil {
 				return unreadable(namingSheet(p.err, name))
 			}
-			found = p.repeats
+			repeated = p.repeats
 			break
 		}
 		if err := ctx.Err(); err != nil {
@@ -612,7 +612,7 @@ func (r *run) importSheet(ctx context.Context, tx Tx, sh *Sheet, name string, pi
 	s.Phase = PhaseChecking
 	r.publish()
 
-	if err := r.checkSheet(ctx, tx, sh, name, found); err != nil {
+	if err := r.checkSheet(ctx, tx, sh, name, repeated); err != nil {
 		return err
 	}
 	if s.Problems > 0 {
@@ -636,10 +636,10 @@ func namingSheet(err error, name string) error {
 // checkSheet runs the rules that look across rows: keys not repeated,
 // unique values unique in the workbook and the database, references that
 // lead somewhere. The reader has found the repeats within the sheet
-// (found), unless the sheet had too many distinct values for memory: then
-// the database finds them.
-func (r *run) checkSheet(ctx context.Context, tx Tx, sh *Sheet, name string, found *repeats) error {
-	if found == nil || r.keyLookedUp(sh) {
+// (repeated), unless the sheet had too many distinct values for memory:
+// then the database finds them.
+func (r *run) checkSheet(ctx context.Context, tx Tx, sh *Sheet, name string, repeated *repeats) error {
+	if repeated == nil || r.keyLookedUp(sh) {
 		// Other sheets' references, the unique values' owners and the
 		// removal look up the staged rows by key.
 		if err := tx.Index(ctx, sh, sh.Key...); err != nil {
@@ -654,10 +654,10 @@ func (r *run) checkSheet(ctx context.Context, tx Tx, sh *Sheet, name string, fou
 		}
 		return tx.Repeats(ctx, sh, sh.Unique[i])
 	}
-	if found != nil {
-		r.countProblems(sh.Step, found.more)
-		keyRepeats = func() ([]Repeat, error) { return found.key, nil }
-		uniqueRepeats = func(i int) ([]Repeat, error) { return found.unique[i], nil }
+	if repeated != nil {
+		r.countProblems(sh.Step, repeated.more)
+		keyRepeats = func() ([]Repeat, error) { return repeated.key, nil }
+		uniqueRepeats = func(i int) ([]Repeat, error) { return repeated.unique[i], nil }
 	}
 	repeats, err := keyRepeats()
 	if err != nil {
