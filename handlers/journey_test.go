@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"roster/importer/store"
 	"roster/importer/store/storetest"
 	"roster/importer/workbooks"
 )
@@ -16,9 +15,7 @@ import (
 // the clean workbook imports; its export imports again with nothing
 // changed.
 func TestTheWholeJourney(t *testing.T) {
-	for name, open := range map[string]func(testing.TB) (*store.Store, string){
-		"SQLite": storetest.SQLite, "PostgreSQL": storetest.Postgres,
-	} {
+	for name, open := range storetest.Databases {
 		t.Run(name, func(t *testing.T) {
 			st, path := open(t)
 			a := serve(t, st, path, handlersConfig())

@@ -18,7 +18,6 @@ type keySet struct {
 	used   int
 	chunks [][]byte
 	budget *int // bytes the chunks and slots may yet take, shared by a sheet's sets
-	size   int
 }
 
 // keySlot is one value of the set: where its bytes are, a part of its hash
@@ -46,7 +45,6 @@ func (s *keySet) take(n int) bool {
 		return false
 	}
 	*s.budget -= n
-	s.size += n
 	return true
 }
 

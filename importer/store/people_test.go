@@ -14,9 +14,7 @@ import (
 // People, sessions and tokens, on both databases, through access.People
 // on a clock the test sets.
 func TestPeople(t *testing.T) {
-	for name, open := range map[string]func(testing.TB) (*store.Store, string){
-		"SQLite": storetest.SQLite, "PostgreSQL": storetest.Postgres,
-	} {
+	for name, open := range storetest.Databases {
 		t.Run(name, func(t *testing.T) {
 			st, _ := open(t)
 			ctx := context.Background()

@@ -15,9 +15,7 @@ import (
 // PostgreSQL one COPY a sheet takes them (an empty batch once left the
 // COPY waiting for ever).
 func TestStagingInBatches(t *testing.T) {
-	for name, open := range map[string]func(testing.TB) (*store.Store, string){
-		"SQLite": storetest.SQLite, "PostgreSQL": storetest.Postgres,
-	} {
+	for name, open := range storetest.Databases {
 		t.Run(name, func(t *testing.T) {
 			st, _ := open(t)
 			ctx := t.Context()
@@ -67,9 +65,7 @@ func TestStagingInBatches(t *testing.T) {
 // A rollback in the middle of a sheet's staging (on PostgreSQL, with its
 // COPY open) leaves nothing, and the database serves the next import.
 func TestRollbackWhileStaging(t *testing.T) {
-	for name, open := range map[string]func(testing.TB) (*store.Store, string){
-		"SQLite": storetest.SQLite, "PostgreSQL": storetest.Postgres,
-	} {
+	for name, open := range storetest.Databases {
 		t.Run(name, func(t *testing.T) {
 			st, _ := open(t)
 			ctx := t.Context()

@@ -14,9 +14,7 @@ import (
 
 // The records of imports, on both databases.
 func TestImportRecords(t *testing.T) {
-	for name, open := range map[string]func(testing.TB) (*store.Store, string){
-		"SQLite": storetest.SQLite, "PostgreSQL": storetest.Postgres,
-	} {
+	for name, open := range storetest.Databases {
 		t.Run(name, func(t *testing.T) {
 			st, _ := open(t)
 			ctx := context.Background()
@@ -100,9 +98,7 @@ func ids(list []importer.Status) []string {
 
 // An export reads one snapshot: rows committed while it reads are not in it.
 func TestSnapshotDoesNotSeeLaterCommits(t *testing.T) {
-	for name, open := range map[string]func(testing.TB) (*store.Store, string){
-		"SQLite": storetest.SQLite, "PostgreSQL": storetest.Postgres,
-	} {
+	for name, open := range storetest.Databases {
 		t.Run(name, func(t *testing.T) {
 			st, _ := open(t)
 			ctx := context.Background()

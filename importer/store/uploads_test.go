@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"roster/importer"
-	"roster/importer/store"
 	"roster/importer/store/storetest"
 )
 
@@ -16,9 +15,7 @@ import (
 // creation, and an upload whose import is not recorded yet (it is being
 // queued) is kept for its first hour.
 func TestStaleUploadsKeepReviewsAndFreshOnes(t *testing.T) {
-	for name, open := range map[string]func(testing.TB) (*store.Store, string){
-		"SQLite": storetest.SQLite, "PostgreSQL": storetest.Postgres,
-	} {
+	for name, open := range storetest.Databases {
 		t.Run(name, func(t *testing.T) {
 			st, _ := open(t)
 			ctx := context.Background()

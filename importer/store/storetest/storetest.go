@@ -16,6 +16,12 @@ import (
 	"roster/importer/store"
 )
 
+// Databases are both databases a test runs on, by name: PostgreSQL
+// skips without TEST_DATABASE_URL.
+var Databases = map[string]func(testing.TB) (*store.Store, string){
+	"SQLite": SQLite, "PostgreSQL": Postgres,
+}
+
 // SQLite opens a new SQLite database for the test and returns it with the
 // path of its file.
 func SQLite(t testing.TB) (*store.Store, string) {
