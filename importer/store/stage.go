@@ -63,7 +63,7 @@ type Tx struct {
 	postgres bool
 	copy     *copying                   // PostgreSQL: the COPY that stages the current sheet, while open
 	merging  bool                       // SQLite: the write transaction has begun
-	inserts  map[string]*sql.Stmt       // a full batch of staging rows, by table
+	inserts  map[batchShape]*sql.Stmt   // staging inserts, by table and rows
 	recorded map[string]importer.Counts // what Record found, by table
 	allNew   map[string]bool            // every staged key is new, by table (from Record)
 	done     bool
@@ -81,7 +81,7 @@ type querier interface {
 // BeginImport starts an import and creates a staging table for every
 // sheet of the workbook.
 func (s *Store) BeginImport(ctx context.Context) (importer.Tx, error) {
-	t := &Tx{postgres: s.postgres, inserts: map[string]*sql.Stmt{}}
+	t := &Tx{postgres: s.postgres, inserts: map[batchShape]*sql.Stmt{}}
 	if s.postgres {
 		if err := s.beginPostgres(ctx, t); err != nil {
 			return nil, err
@@ -228,8 +228,7 @@ func (t *Tx) Stage(ctx context.Context, sh *importer.Sheet, rows [][]any) error 
 		return t.copyStage(ctx, tb, rows)
 	}
 	width := len(tb.Fields) + 1
-	// SQLite allows 32,766 variables a statement; stay well below. Full
-	// batches reuse one prepared statement, so it is parsed once a sheet.
+	// SQLite allows 32,766 variables a statement; stay well below.
 	per := max(1, 4000/width)
 	args := make([]any, 0, per*width)
 	for start := 0; start < len(rows); start += per {
@@ -238,14 +237,9 @@ func (t *Tx) Stage(ctx context.Context, sh *importer.Sheet, rows [][]any) error 
 		for _, r := range rows[start:end] {
 			args = append(args, r...)
 		}
-		var err error
-		if end-start == per {
-			var stmt *sql.Stmt
-			if stmt, err = t.insert(ctx, tb, per); err == nil {
-				_, err = stmt.ExecContext(ctx, args...)
-			}
-		} else {
-			_, err = t.q.ExecContext(ctx, t.insertSQL(tb, end-start), args...)
+		stmt, err := t.insert(ctx, tb, end-start)
+		if err == nil {
+			_, err = stmt.ExecContext(ctx, args...)
 		}
 		if err != nil {
 			return full(fmt.Errorf("stage %s: %w", tb.Name, err))
@@ -254,9 +248,19 @@ func (t *Tx) Stage(ctx context.Context, sh *importer.Sheet, rows [][]any) error 
 	return nil
 }
 
+// batchShape is a staging insert's table and number of rows.
+type batchShape struct {
+	table string
+	rows  int
+}
+
 // insert returns the prepared statement that stages n rows of a table.
+// Batches come in two sizes a sheet (full, and what is left of each of
+// the reader's runs of rows) and one more at its end, so each is parsed
+// once.
 func (t *Tx) insert(ctx context.Context, tb table, n int) (*sql.Stmt, error) {
-	if stmt, ok := t.inserts[tb.Name]; ok {
+	shape := batchShape{tb.Name, n}
+	if stmt, ok := t.inserts[shape]; ok {
 		return stmt, nil
 	}
 	// Closed by Commit or Rollback.
@@ -264,7 +268,7 @@ func (t *Tx) insert(ctx context.Context, tb table, n int) (*sql.Stmt, error) {
 	if err != nil {
 		return nil, err
 	}
-	t.inserts[tb.Name] = stmt
+	t.inserts[shape] = stmt
 	return stmt, nil
 }
 
