@@ -17,6 +17,9 @@ type Store interface {
 	SetPassword(ctx context.Context, name, passwordHash string) error // ErrNoUser
 	RemoveUser(ctx context.Context, name string) error                // ErrNoUser, ErrLastAdmin; with their sessions and tokens
 	HasAdmin(ctx context.Context) (bool, error)
+	// PeopleVersion moves whenever somebody may have lost access: a
+	// session or token ended, a user removed, a role changed.
+	PeopleVersion(ctx context.Context) (int64, error)
 
 	AddSession(ctx context.Context, hash, name string, at time.Time) error
 	// SessionUser is the user of a session used since idleSince, which is

@@ -26,7 +26,7 @@ func smallDisk(t *testing.T, size string) string {
 // the user reads that the server's disk is full, not that something went
 // wrong on the server.
 func TestAFullDiskIsSaidToBeOne(t *testing.T) {
-	disk := smallDisk(t, "1m")
+	disk := smallDisk(t, "2m")
 	path := filepath.Join(disk, "roster.db")
 	st, err := store.Open(context.Background(), path)
 	if err != nil {

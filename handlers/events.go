@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"sync"
 	"time"
@@ -57,12 +58,62 @@ var errSignedOut = errors.New("the session ended: signed out, or the user was re
 
 // stillSignedIn reports, each time it is called, whether the request's
 // user is still signed in the way they were and may still follow imports.
+// It asks again only when the people's version has moved since it last
+// did (somebody may have lost access), so that a thousand streams cost the
+// database one read of that number, not a thousand sign-in checks. A
+// database that does not answer (busy, out of connections) has not signed
+// anybody out: the stream goes on, and is checked again later.
 func (s *Server) stillSignedIn(r *http.Request) func() bool {
 	was, _ := userOf(r)
+	checkedAt := int64(-1) // the version its user was last checked at: none yet
 	return func() bool {
+		version, verr := s.peopleVersion(r.Context())
+		if verr == nil && version == checkedAt {
+			return true
+		}
 		now, err := s.identify(r)
-		return err == nil && now.Name == was.Name && now.Role.Allows(access.Viewer)
+		if err != nil && !errors.Is(err, access.ErrNotSignedIn) {
+			s.log.Warn("could not check again who follows an event stream", "user", was.Name, "err", err)
+			return true
+		}
+		ok := err == nil && now.Name == was.Name && now.Role.Allows(access.Viewer)
+		if ok && verr == nil {
+			checkedAt = version
+		}
+		return ok
 	}
+}
+
+// versionCache holds the people's version (access.Store.PeopleVersion)
+// as this instance last read it, for every stream to compare with.
+type versionCache struct {
+	mu      sync.Mutex
+	version int64
+	read    time.Time
+	reading singleflight.Group
+}
+
+// peopleVersion returns the people's version, read at most Recheck/2 ago.
+func (s *Server) peopleVersion(ctx context.Context) (int64, error) {
+	c := &s.versions
+	c.mu.Lock()
+	version, read := c.version, c.read
+	c.mu.Unlock()
+	if !read.IsZero() && s.now().Sub(read) < s.cfg.Recheck/2 {
+		return version, nil
+	}
+	v, err, _ := c.reading.Do("", func() (any, error) {
+		at := s.now()
+		version, err := s.people.Store.PeopleVersion(context.WithoutCancel(ctx))
+		if err != nil {
+			return int64(0), err
+		}
+		c.mu.Lock()
+		c.version, c.read = version, at
+		c.mu.Unlock()
+		return version, nil
+	})
+	return v.(int64), err
 }
 
 // follow sends an import's events until it ends, and checks every
@@ -71,11 +122,11 @@ func (s *Server) stillSignedIn(r *http.Request) func() bool {
 func (s *Server) follow(ctx context.Context, stream *eventStream, sub *queue.Subscription, signedIn func() bool) error {
 	sent := map[importer.StepKey]sentStep{}
 	var sentSummary components.SummaryView
-	// sendSteps sends each step that changed. A running step whose counts
-	// moved is sent at most once per throttle interval; any change of
-	// state goes at once. It returns how long until a held-back update is
-	// due, or 0.
-	sendSteps := func(st importer.Status, force bool) (time.Duration, error) {
+	// addSteps adds to the stream each step that changed. A running step
+	// whose counts moved is sent at most once per throttle interval; any
+	// change of state goes at once. It returns how long until a held-back
+	// update is due, or 0.
+	addSteps := func(st importer.Status, force bool) (time.Duration, error) {
 		now := s.now()
 		// A change of the summary (the import's state, its estimate) rides
 		// with the first step, sent for it if need be: the stream's only
@@ -108,14 +159,13 @@ func (s *Server) follow(ctx context.Context, stream *eventStream, sub *queue.Sub
 			if err != nil {
 				return 0, err
 			}
-			if err := stream.Event(string(step.Key), html); err != nil {
-				return 0, err
-			}
+			stream.Add(string(step.Key), html)
 			sent[step.Key] = sentStep{view: view, at: now}
 		}
 		return due, nil
 	}
-	sendDone := func(st importer.Status) error {
+	// addDone adds the end of the import.
+	addDone := func(st importer.Status) error {
 		key, err := s.outcomeKey(ctx, st)
 		if err != nil {
 			return err
@@ -132,12 +182,19 @@ func (s *Server) follow(ctx context.Context, stream *eventStream, sub *queue.Sub
 		if err != nil {
 			return err
 		}
-		return stream.Event("done", html)
+		stream.Add("done", html)
+		return nil
 	}
 
 	keepAlive := time.NewTicker(s.cfg.KeepAlive)
 	defer keepAlive.Stop()
-	recheck := time.NewTicker(s.cfg.Recheck)
+	// Streams opened together (a page shared with a room) would check
+	// their users together: each waits between half of Recheck and all
+	// of it, so that the checks spread out instead of coming at once.
+	recheckIn := func() time.Duration {
+		return s.cfg.Recheck/2 + rand.N(s.cfg.Recheck/2+1)
+	}
+	recheck := time.NewTimer(recheckIn())
 	defer recheck.Stop()
 	// The estimate counts down between snapshots: once a second the
 	// summary is looked at again, and sent if its words changed.
@@ -149,16 +206,25 @@ func (s *Server) follow(ctx context.Context, stream *eventStream, sub *queue.Sub
 
 	for first := true; ; first = false {
 		st := sub.Latest()
-		due, err := sendSteps(st, first || st.State.Final())
+		due, err := addSteps(st, first || st.State.Final())
 		if err != nil {
 			return err
 		}
 		if st.State.Final() {
-			return sendDone(st)
+			if err := addDone(st); err != nil {
+				return err
+			}
+			return stream.Send()
+		}
+		if err := stream.Send(); err != nil {
+			return err
 		}
 		if due > 0 {
 			held.Reset(due)
 		}
+		// Counts are sent at most once per throttle interval, so there is
+		// no need to be woken for them more often.
+		sub.Pace(s.throttle())
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
@@ -173,6 +239,7 @@ func (s *Server) follow(ctx context.Context, stream *eventStream, sub *queue.Sub
 			if !signedIn() {
 				return errSignedOut
 			}
+			recheck.Reset(recheckIn())
 		}
 	}
 }
@@ -183,10 +250,15 @@ func (s *Server) follow(ctx context.Context, stream *eventStream, sub *queue.Sub
 func (s *Server) outcomeKey(ctx context.Context, st importer.Status) (string, error) {
 	undoable := false
 	if st.State == importer.Succeeded && st.UndoneIn == "" {
-		var err error
-		if undoable, err = s.imports.Undoable(ctx, st.ID); err != nil {
+		// A thousand watchers reach the end at once: one of them asks, for
+		// all (so not on its own request's context, which may end first).
+		v, err, _ := s.undoChecks.Do(st.ID, func() (any, error) {
+			return s.imports.Undoable(context.WithoutCancel(ctx), st.ID)
+		})
+		if err != nil {
 			return "", err
 		}
+		undoable = v.(bool)
 	}
 	return fmt.Sprintf("%s|%s|%s|%t", st.ID, st.ConfirmedIn, st.UndoneIn, undoable), nil
 }

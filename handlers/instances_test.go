@@ -2,14 +2,17 @@ package handlers_test
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/xuri/excelize/v2"
 
+	"roster/handlers"
 	"roster/importer"
 	"roster/importer/queue"
 	"roster/importer/store"
@@ -197,4 +200,81 @@ func sampleOf(t *testing.T, employees int) []byte {
 		t.Fatal(err)
 	}
 	return []byte(buf.String())
+}
+
+// TestManyRequestsAtOnceOnPostgres: a crowd opening the same import's
+// page and stream together (300 at once, more than PostgreSQL's default
+// 100 connections) is answered, every one, instead of failing with
+// "too many clients" for those past the server's limit.
+func TestManyRequestsAtOnceOnPostgres(t *testing.T) {
+	apps, _ := instances(t, 1)
+	a := apps[0]
+	a.start()
+	page := a.upload(t, "staff.xlsx", sample(t, 12), nil).Header.Get("Location")
+	lastEvent(t, a, page) // it has ended
+	const crowd = 300
+	client := a.client()
+	failed := make(chan string, crowd)
+	var wg sync.WaitGroup
+	for i := range crowd {
+		wg.Go(func() {
+			url := a.URL + page
+			if i%2 == 1 {
+				url += "/events"
+			}
+			resp, err := client.Get(url)
+			if err != nil {
+				failed <- err.Error()
+				return
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				failed <- url + ": " + resp.Status
+			}
+		})
+	}
+	wg.Wait()
+	close(failed)
+	n := 0
+	for f := range failed {
+		if n++; n <= 3 {
+			t.Error(f)
+		}
+	}
+	if n > 0 {
+		t.Errorf("%d of %d requests failed", n, crowd)
+	}
+}
+
+// TestStreamsDoNotEachAskWhoIsSignedIn: open event streams check that
+// their users are still signed in by one read of the people's version,
+// not by a sign-in check each (issue 12: 4, the database's load does not
+// grow with watchers). 100 streams re-checking every 100 ms asked about
+// 1,000 statements a second before.
+func TestStreamsDoNotEachAskWhoIsSignedIn(t *testing.T) {
+	_, dsn := storetest.Postgres(t)
+	counted, statements := storetest.CountQueries(t, dsn)
+	st, err := store.Open(context.Background(), counted)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	const recheck = 100 * time.Millisecond
+	a := serve(t, st, "", handlers.Config{Recheck: recheck}) // not started: the import waits, its streams stay open
+	page := a.upload(t, "a.xlsx", areasWorkbook(t, 1), nil).Header.Get("Location")
+	const streams = 100
+	for range streams {
+		openStream(t, a, page, cookie(a.me.session))
+	}
+	// Each stream checks its user once; from then on, only the version.
+	time.Sleep(3 * recheck)
+	before := statements.Load()
+	const window = time.Second
+	time.Sleep(window)
+	asked := statements.Load() - before
+	t.Logf("%d streams, rechecking every %v, asked %d statements in %v", streams, recheck, asked, window)
+	if asked >= streams {
+		t.Errorf("%d streams asked %d statements in %v; want fewer than one each", streams, asked, window)
+	}
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/a-h/templ"
+	"golang.org/x/sync/singleflight"
 
 	"roster/access"
 	"roster/components"
@@ -54,7 +55,7 @@ type Config struct {
 
 	// Recheck is how often an open event stream checks that its session
 	// still signs someone in (signed out, user removed): it ends within
-	// that time when not.
+	// one and a half times that when not.
 	Recheck time.Duration
 	// SetupToken opens the setup page that makes the first administrator,
 	// while there is none; empty, the page stays shut.
@@ -77,6 +78,10 @@ type Server struct {
 	now       func() time.Time
 	fragments fragmentCache
 	streams   atomic.Int64 // event streams open now
+	// undoChecks asks the store once whether an import can be undone for
+	// all the streams that reach its end together.
+	undoChecks singleflight.Group
+	versions   versionCache // of the people, for the streams' rechecks
 }
 
 // NewServer returns the whole HTTP side of Roster.

@@ -7,9 +7,9 @@ import (
 	"time"
 )
 
-// eventStream owns the wire format of a server-sent event stream. Each
-// event is assembled in one buffer and written and flushed at once, with a
-// write deadline of its own: a client that stops reading fails its own
+// eventStream owns the wire format of a server-sent event stream. Events
+// are assembled in one buffer and written and flushed together, with a
+// write deadline of their own: a client that stops reading fails its own
 // stream and nothing else.
 type eventStream struct {
 	w        http.ResponseWriter
@@ -30,11 +30,18 @@ func newEventStream(w http.ResponseWriter, deadline time.Duration) (*eventStream
 	return s, s.flush()
 }
 
-// Event sends one named event. Every line of data becomes its own "data:"
-// line, whatever ends it (CR, LF or CRLF), so nothing in the data can end
-// the event early or start another one.
+// Event sends one named event at once.
 func (s *eventStream) Event(name string, data []byte) error {
-	s.buf.Reset()
+	s.Add(name, data)
+	return s.Send()
+}
+
+// Add queues one named event, to be sent with the others by Send: a
+// client woken for several steps at once gets them in one write. Every
+// line of data becomes its own "data:" line, whatever ends it (CR, LF or
+// CRLF), so nothing in the data can end the event early or start another
+// one.
+func (s *eventStream) Add(name string, data []byte) {
 	s.id++
 	s.buf.WriteString("id: ")
 	s.buf.WriteString(strconv.Itoa(s.id))
@@ -43,17 +50,15 @@ func (s *eventStream) Event(name string, data []byte) error {
 	s.buf.WriteByte('\n')
 	writeData(&s.buf, data)
 	s.buf.WriteByte('\n')
-	return s.send()
 }
 
 // Comment sends a comment line, which clients ignore; it keeps idle
 // connections and the proxies between them open.
 func (s *eventStream) Comment(text string) error {
-	s.buf.Reset()
 	s.buf.WriteString(": ")
 	s.buf.WriteString(text)
 	s.buf.WriteString("\n\n")
-	return s.send()
+	return s.Send()
 }
 
 func writeData(b *bytes.Buffer, data []byte) {
@@ -74,7 +79,12 @@ func writeData(b *bytes.Buffer, data []byte) {
 	}
 }
 
-func (s *eventStream) send() error {
+// Send writes and flushes what was added since the last Send.
+func (s *eventStream) Send() error {
+	if s.buf.Len() == 0 {
+		return nil
+	}
+	defer s.buf.Reset()
 	if s.deadline > 0 {
 		// Not every ResponseWriter supports deadlines (httptest's recorder
 		// does not); the stream still works without one.

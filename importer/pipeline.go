@@ -352,6 +352,13 @@ func (r *run) importWorkbook(ctx context.Context, st Storage, path string) error
 	for step := range matched {
 		r.uploaded[step] = true
 	}
+	// A step without its sheet is skipped from the start, in the first
+	// report: a watcher learns it with the rest, not in an event of its own.
+	for _, sh := range Sheets {
+		if _, ok := matched[sh.Step]; !ok {
+			r.step(sh.Step).State = StepSkipped
+		}
+	}
 	tx, err := st.BeginImport(ctx)
 	if err != nil {
 		return err
@@ -386,10 +393,7 @@ func (r *run) importWorkbook(ctx context.Context, st Storage, path string) error
 		}
 		name, ok := matched[sh.Step]
 		if !ok {
-			s := r.step(sh.Step)
-			s.State = StepSkipped
-			r.publish()
-			continue
+			continue // skipped
 		}
 		if err := r.importSheet(ctx, tx, sh, name, pieces); err != nil {
 			return err

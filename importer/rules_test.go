@@ -1646,3 +1646,25 @@ func TestEverySheetIsCountedBeforeAnyIsRead(t *testing.T) {
 		}
 	}
 }
+
+// TestMissingSheetsAreSkippedFromTheStart: a step whose sheet the
+// workbook lacks is skipped in the first status that shows anything
+// running, not in a report of its own later: watchers learn it with
+// the rest (issue 12: 5, a thousand watchers woken once, not six times).
+func TestMissingSheetsAreSkippedFromTheStart(t *testing.T) {
+	d := openSQLite(t)
+	var first *importer.Status
+	importPath(t, t.Context(), d, base().only("Areas", "Designations").write(t), func(st importer.Status) {
+		if first == nil && st.Step(importer.StepAreas).State == importer.StepRunning {
+			first = &st
+		}
+	})
+	if first == nil {
+		t.Fatal("no status showed the areas running")
+	}
+	for _, key := range []importer.StepKey{importer.StepDepartments, importer.StepEmployees, importer.StepSchedules, importer.StepDrivers, importer.StepCarAssignments} {
+		if got := first.Step(key).State; got != importer.StepSkipped {
+			t.Errorf("when the areas started, %s was %s, want skipped", key, got)
+		}
+	}
+}

@@ -21,6 +21,11 @@ type Subscription struct {
 	latest importer.Status
 	closed bool
 	leave  func()
+
+	pace      time.Duration // see Pace
+	signalled time.Time     // when C was last given a value
+	owed      *time.Timer   // signals a paced change, when one is held
+	owedNo    int           // numbers the timers of owed
 }
 
 func newSubscription() *Subscription {
@@ -45,19 +50,73 @@ func (s *Subscription) Latest() importer.Status {
 }
 
 // Close stops the subscription.
-func (s *Subscription) Close() { s.leave() }
+func (s *Subscription) Close() {
+	s.leave()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.owed != nil {
+		s.owed.Stop()
+	}
+}
 
-func (s *Subscription) set(st importer.Status) {
+// Pace makes C signal a change that moves no state (of the import or of
+// a step: counts, phases, problems found) at most once per d; a change of
+// state is signalled at once, as without it. A subscriber that sends
+// counts at most once per d is then not woken for nothing each time a
+// thousand others are.
+func (s *Subscription) Pace(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.pace = d
+}
+
+// set gives the subscription st, and reports whether it signalled C.
+func (s *Subscription) set(st importer.Status) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
-		return
+		return false
 	}
+	was := s.latest
 	s.latest = st
 	if st.State.Final() {
 		s.closed = true
+		if s.owed != nil {
+			s.owed.Stop()
+		}
 		close(s.c)
-		return
+		return true
+	}
+	if s.pace > 0 && sameStates(was, st) {
+		if s.owed != nil {
+			return false // the signal already held will read the newest state
+		}
+		if wait := s.pace - time.Since(s.signalled); wait > 0 {
+			s.owedNo++
+			no := s.owedNo
+			s.owed = time.AfterFunc(wait, func() { s.payOwed(no) })
+			return false
+		}
+	}
+	s.signal()
+	return true
+}
+
+// payOwed sends the signal that Pace held back (the one numbered no),
+// unless a change of state has sent one since.
+func (s *Subscription) payOwed(no int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.owed != nil && s.owedNo == no && !s.closed {
+		s.signal()
+	}
+}
+
+func (s *Subscription) signal() {
+	s.signalled = time.Now()
+	if s.owed != nil {
+		s.owed.Stop()
+		s.owed = nil
 	}
 	select {
 	case s.c <- struct{}{}:
@@ -65,12 +124,35 @@ func (s *Subscription) set(st importer.Status) {
 	}
 }
 
-// notify hands the job's status to its subscribers without waiting for
-// any of them. The caller holds the queue's lock.
-func (j *job) notify() {
-	for s := range j.subs {
-		s.set(j.status.Clone())
+// sameStates reports whether b is a, save for what Pace lets wait.
+func sameStates(a, b importer.Status) bool {
+	if a.State != b.State || a.Ahead != b.Ahead || len(a.Steps) != len(b.Steps) {
+		return false
 	}
+	for i := range a.Steps {
+		if a.Steps[i].State != b.Steps[i].State {
+			return false
+		}
+	}
+	return true
+}
+
+// notify hands the job's status to its subscribers without waiting for
+// any of them, and returns how many it woke. The caller holds the queue's
+// lock.
+func (j *job) notify() (woken int) {
+	if len(j.subs) == 0 {
+		return 0
+	}
+	// One copy for all: a subscription never changes what it holds, and
+	// Latest hands out copies of it.
+	st := j.status.Clone()
+	for s := range j.subs {
+		if s.set(st) {
+			woken++
+		}
+	}
+	return woken
 }
 
 // attach subscribes to an import this process holds; ok is false when it

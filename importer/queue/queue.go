@@ -23,6 +23,11 @@ const (
 	cancelledWhileQueued = "The import was cancelled before it started; nothing was saved."
 )
 
+// yieldForAtMost is how many woken subscribers an import yields its
+// processor to: a stream or two take microseconds, and the event latency
+// depends on them running at once.
+const yieldForAtMost = 16
+
 // core is what both queues share: the imports this process is running or
 // holding, with their subscribers.
 type core struct {
@@ -135,12 +140,16 @@ func (c *core) runJob(server context.Context, j *job, beat func(ctx context.Cont
 		}
 		c.mu.Lock()
 		j.status = st
-		j.notify()
+		woken := j.notify()
 		c.mu.Unlock()
 		// The subscribers just woken wait on this goroutine's processor;
 		// without a yield they would run only when the scheduler preempts
 		// the import, up to 10 ms later, since both cores are busy with it.
-		runtime.Gosched()
+		// Many are left to the other processors instead: the import would
+		// wait for every one of them.
+		if woken > 0 && woken <= yieldForAtMost {
+			runtime.Gosched()
+		}
 	})
 	stopBeating()
 	if err != nil {

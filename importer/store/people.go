@@ -102,6 +102,15 @@ func (s *Store) HasAdmin(ctx context.Context) (bool, error) {
 	return n > 0, err
 }
 
+// PeopleVersion is a number that moves whenever somebody may have lost
+// access: a session or token ended, a user removed, a role changed
+// (migration 005's triggers move it).
+func (s *Store) PeopleVersion(ctx context.Context) (int64, error) {
+	var v int64
+	err := s.db.QueryRowContext(ctx, `SELECT version FROM people_version`).Scan(&v)
+	return v, err
+}
+
 // changeUser runs change on a user in a transaction that first makes sure
 // the user exists and that the change leaves an administrator: an admin
 // losing the role (keepsAdmin false) must not be the last one.

@@ -39,6 +39,11 @@ type Store struct {
 	postgres bool
 }
 
+// PostgresConnections is how many connections an instance opens to
+// PostgreSQL at most, besides one that listens for the other instances'
+// notices: four instances stay within PostgreSQL's default of 100.
+const PostgresConnections = 20
+
 // Open opens the database named by dsn and brings its schema up to date.
 // A dsn starting with postgres:// or postgresql:// is a PostgreSQL URL;
 // anything else is the path of a SQLite file, created with its directory
@@ -48,7 +53,14 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	var err error
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
 		s.postgres = true
-		s.db, err = sql.Open("pgx", dsn)
+		if s.db, err = sql.Open("pgx", dsn); err == nil {
+			// PostgreSQL refuses connections past its max_connections
+			// (100 by default), shared by every instance: a crowd of
+			// requests waits its turn for one of a few connections
+			// instead of being refused.
+			s.db.SetMaxOpenConns(PostgresConnections)
+			s.db.SetMaxIdleConns(PostgresConnections)
+		}
 	} else {
 		if dir := filepath.Dir(dsn); dir != "." {
 			if err := os.MkdirAll(dir, 0o755); err != nil {
