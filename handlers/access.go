@@ -97,6 +97,10 @@ type who struct {
 	access.User
 	via     string
 	session string // the session id, when via a session
+	// version is the people's version read before the user was found
+	// (-1 when it could not be read): an event stream asks again only
+	// once it has moved.
+	version int64
 }
 
 type whoKey struct{}
@@ -129,11 +133,16 @@ func (s *Server) authorize(mux *chi.Mux) func(http.Handler) http.Handler {
 				next.ServeHTTP(w, r)
 				return
 			}
+			version, verr := s.peopleVersion(r.Context())
+			if verr != nil {
+				version = -1
+			}
 			u, err := s.identify(r)
 			if errors.Is(err, access.ErrNotSignedIn) {
 				s.signInFirst(w, r)
 				return
 			}
+			u.version = version
 			if err != nil {
 				s.fail(w, r, err)
 				return

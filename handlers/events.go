@@ -65,7 +65,7 @@ var errSignedOut = errors.New("the session ended: signed out, or the user was re
 // anybody out: the stream goes on, and is checked again later.
 func (s *Server) stillSignedIn(r *http.Request) func() bool {
 	was, _ := userOf(r)
-	checkedAt := int64(-1) // the version its user was last checked at: none yet
+	checkedAt := was.version // the version its user was last checked at
 	return func() bool {
 		version, verr := s.peopleVersion(r.Context())
 		if verr == nil && version == checkedAt {

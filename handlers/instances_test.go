@@ -267,7 +267,8 @@ func TestStreamsDoNotEachAskWhoIsSignedIn(t *testing.T) {
 	for range streams {
 		openStream(t, a, page, cookie(a.me.session))
 	}
-	// Each stream checks its user once; from then on, only the version.
+	// Past their first rechecks: from the start, a stream reads only the
+	// version, checked when it opened.
 	time.Sleep(3 * recheck)
 	before := statements.Load()
 	const window = time.Second
