@@ -142,11 +142,11 @@ func (s *Server) authorize(mux *chi.Mux) func(http.Handler) http.Handler {
 				s.signInFirst(w, r)
 				return
 			}
-			u.version = version
 			if err != nil {
 				s.fail(w, r, err)
 				return
 			}
+			u.version = version
 			if note, ok := r.Context().Value(noteKey{}).(*requestNote); ok {
 				note.name, note.via = u.Name, u.via
 			}

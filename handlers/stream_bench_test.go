@@ -194,6 +194,34 @@ func follow(url string, first func()) error {
 	return fmt.Errorf("stream ended without done: %v", sc.Err())
 }
 
+// startCrowd starts n clients of the event stream at url, in a process of
+// their own (as browsers are), signed in as a's user, and returns once
+// every one is connected. The returned func waits until every stream has
+// ended with done, and fails b if one did not.
+func startCrowd(b *testing.B, a *app, url string, n int) (ended func()) {
+	crowd := exec.Command(os.Args[0], "-test.run=^TestHelperManyStreamClients$")
+	crowd.Env = clientEnv(a, url, "ROSTER_STREAM_CLIENTS="+strconv.Itoa(n))
+	out, err := crowd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := crowd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	sc := bufio.NewScanner(out)
+	for sc.Scan() && sc.Text() != "READY" {
+	}
+	var said strings.Builder
+	copied := make(chan struct{})
+	go func() { io.Copy(&said, out); close(copied) }()
+	return func() {
+		<-copied
+		if err := crowd.Wait(); err != nil {
+			b.Fatalf("clients: %v\n%s", err, said.String())
+		}
+	}
+}
+
 // BenchmarkImportWatchedByManyClients imports the same workbook with 0
 // and with 1,000 clients (in another process, as browsers are) following
 // its event stream; import-ms is the import's own duration.
@@ -205,32 +233,15 @@ func BenchmarkImportWatchedByManyClients(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				a := newStoppedApp(b, handlers.Config{})
 				page := a.upload(b, "areas.xlsx", book, nil).Header.Get("Location")
-				var cmd *exec.Cmd
+				crowdEnded := func() {}
 				if clients > 0 {
-					cmd = exec.Command(os.Args[0], "-test.run=^TestHelperManyStreamClients$")
-					cmd.Env = clientEnv(a, a.URL+page+"/events", "ROSTER_STREAM_CLIENTS="+strconv.Itoa(clients))
-					out, err := cmd.StdoutPipe()
-					if err != nil {
-						b.Fatal(err)
-					}
-					if err := cmd.Start(); err != nil {
-						b.Fatal(err)
-					}
-					// Every client is connected before the import starts.
-					sc := bufio.NewScanner(out)
-					for sc.Scan() && sc.Text() != "READY" {
-					}
-					go io.Copy(io.Discard, out)
+					crowdEnded = startCrowd(b, a, a.URL+page+"/events", clients)
 				}
 				a.start()
 				if err := follow(a.URL+page+"/events", func() {}); err != nil {
 					b.Fatal(err)
 				}
-				if cmd != nil {
-					if err := cmd.Wait(); err != nil {
-						b.Fatalf("clients: %v", err)
-					}
-				}
+				crowdEnded()
 				st, err := a.runner.Status(context.Background(), strings.TrimPrefix(page, "/imports/"))
 				if err != nil || st.State != importer.Succeeded {
 					b.Fatalf("import: %v %s", err, st.State)

@@ -4,10 +4,8 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -48,21 +46,7 @@ func BenchmarkEventLatencyAcrossInstances(b *testing.B) {
 		id := strings.TrimPrefix(page, "/imports/")
 		changed := changesOn(b, a, id)
 
-		crowd := exec.Command(os.Args[0], "-test.run=^TestHelperManyStreamClients$")
-		crowd.Env = clientEnv(a, bi.URL+page+"/events", "ROSTER_STREAM_CLIENTS="+strconv.Itoa(watchers))
-		out, err := crowd.StdoutPipe()
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := crowd.Start(); err != nil {
-			b.Fatal(err)
-		}
-		sc := bufio.NewScanner(out)
-		for sc.Scan() && sc.Text() != "READY" {
-		}
-		var crowdSaid strings.Builder
-		copied := make(chan struct{})
-		go func() { io.Copy(&crowdSaid, out); close(copied) }()
+		crowdEnded := startCrowd(b, a, bi.URL+page+"/events", watchers)
 
 		client := exec.Command(os.Args[0], "-test.run=^TestHelperStreamClient$")
 		client.Env = clientEnv(a, bi.URL+page+"/events")
@@ -93,10 +77,7 @@ func BenchmarkEventLatencyAcrossInstances(b *testing.B) {
 		if err := client.Wait(); err != nil {
 			b.Fatalf("client: %v\n%s", err, seen.String())
 		}
-		<-copied
-		if err := crowd.Wait(); err != nil {
-			b.Fatalf("clients: %v\n%s", err, crowdSaid.String())
-		}
+		crowdEnded()
 		asked += statements.Load() - before
 		st, err := a.runner.Status(context.Background(), id)
 		if err != nil || st.State != importer.Succeeded {

@@ -17,8 +17,9 @@ import (
 
 const (
 	// announceEvery is the least time between two notices of an import
-	// whose steps only counted on: as often as a stream sends them. A
-	// change of a step's state or phase goes at once.
+	// whose steps only counted on or moved to their next phase: as often
+	// as a stream sends them (Subscription.Pace). A change of a step's
+	// state goes at once.
 	announceEvery = 100 * time.Millisecond
 	// listenCheck is how long the listener waits for a notice before it
 	// makes sure that its connection still answers.
@@ -31,6 +32,7 @@ const (
 func (q *Shared) announce(ctx context.Context, j *job) (wait func()) {
 	q.mu.Lock()
 	s := newSubscription()
+	s.Pace(announceEvery)
 	j.subs[s] = struct{}{}
 	q.mu.Unlock()
 	done := make(chan struct{})
@@ -41,27 +43,17 @@ func (q *Shared) announce(ctx context.Context, j *job) (wait func()) {
 			delete(j.subs, s)
 			q.mu.Unlock()
 		}()
-		timer := time.NewTimer(time.Hour)
-		timer.Stop()
-		var sent importer.Status
-		var at time.Time
+		var last time.Time // when the snapshot last told was made
 		for {
-			_, open := <-s.C
+			<-s.C
 			st := s.Latest()
-			if open && sameSteps(sent, st) {
-				if wait := announceEvery - time.Since(at); wait > 0 {
-					timer.Reset(wait)
-					<-timer.C
-					st = s.Latest()
-				}
-			}
-			if st.State == importer.Queued || (!st.State.Final() && !at.IsZero() && st.Updated.Equal(sent.Updated)) {
+			if st.State == importer.Queued || (!st.State.Final() && st.Updated.Equal(last)) {
 				// Queued: runJob starts it, claimed and running already.
 				// The same snapshot as the last sent: nothing new.
 				continue
 			}
 			q.tell(ctx, st)
-			sent, at = st, time.Now()
+			last = st.Updated
 			if st.State.Final() {
 				return
 			}
@@ -78,19 +70,6 @@ func (q *Shared) tell(ctx context.Context, st importer.Status) {
 	if err := q.store.Announce(ctx, st); err != nil {
 		q.log.Warn("announce a change of an import", "import", st.ID, "err", err)
 	}
-}
-
-// sameSteps reports whether two snapshots differ only by their counts.
-func sameSteps(a, b importer.Status) bool {
-	if a.State != b.State || len(a.Steps) != len(b.Steps) {
-		return false
-	}
-	for i := range a.Steps {
-		if a.Steps[i].State != b.Steps[i].State || a.Steps[i].Phase != b.Steps[i].Phase {
-			return false
-		}
-	}
-	return true
 }
 
 // listen hears the notices of the other instances until stopped,
