@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -71,6 +72,29 @@ func companyRowsAt(t *testing.T, dsn string) int {
 	return total
 }
 
+// holdCompanyTables keeps every import on the database waiting, from its
+// first look at the saved areas, until release is called: an import on a
+// silent instance is then surely still running when another instance
+// sweeps it, however fast imports have become.
+func holdCompanyTables(t *testing.T, dsn string) (release func()) {
+	t.Helper()
+	db, err := sql.Open("pgx", dsn)
+	noErr(t, err)
+	tx, err := db.BeginTx(t.Context(), nil)
+	noErr(t, err)
+	_, err = tx.Exec("LOCK TABLE areas IN ACCESS EXCLUSIVE MODE")
+	noErr(t, err)
+	var once sync.Once
+	release = func() {
+		once.Do(func() {
+			tx.Rollback()
+			db.Close()
+		})
+	}
+	t.Cleanup(release)
+	return release
+}
+
 // An import that another instance declared interrupted (its own instance
 // was paused, or cut off from the database) never commits afterwards:
 // interrupted is final, and nothing of it is written.
@@ -78,7 +102,8 @@ func TestAnImportDeclaredInterruptedElsewhereNeverCommits(t *testing.T) {
 	dsn := storetest.PostgresURL(t)
 	// A shows no sign of life after its claim, as if paused.
 	a := startInstance(t, dsn, time.Hour, time.Hour)
-	id, err := a.q.Submit(t.Context(), importer.Request{FileName: "big.xlsx", Path: sample(t, 20000)})
+	release := holdCompanyTables(t, dsn)
+	id, err := a.q.Submit(t.Context(), importer.Request{FileName: "big.xlsx", Path: sample(t, 2000)})
 	noErr(t, err)
 	waitFor(t, a.q, id, func(st importer.Status) bool { return st.State == importer.Running })
 
@@ -88,6 +113,7 @@ func TestAnImportDeclaredInterruptedElsewhereNeverCommits(t *testing.T) {
 	if got.State != importer.Interrupted {
 		t.Fatalf("B sees the import %s, want interrupted", got.State)
 	}
+	release()
 	// A goes on, and ends: whatever it did, the database still says
 	// interrupted, and holds nothing of the import.
 	end := waitFor(t, a.q, id, func(importer.Status) bool { return false })
@@ -109,7 +135,8 @@ func TestAnImportDeclaredInterruptedElsewhereNeverCommits(t *testing.T) {
 func TestAQueuedImportDoesNotWaitForAnInstanceOutOfTouch(t *testing.T) {
 	dsn := storetest.PostgresURL(t)
 	a := startInstance(t, dsn, time.Hour, time.Hour)
-	stuck, err := a.q.Submit(t.Context(), importer.Request{FileName: "big.xlsx", Path: sample(t, 20000)})
+	release := holdCompanyTables(t, dsn)
+	stuck, err := a.q.Submit(t.Context(), importer.Request{FileName: "big.xlsx", Path: sample(t, 2000)})
 	noErr(t, err)
 	waitFor(t, a.q, stuck, func(st importer.Status) bool { return st.State == importer.Running })
 
@@ -126,6 +153,7 @@ func TestAQueuedImportDoesNotWaitForAnInstanceOutOfTouch(t *testing.T) {
 	if st, _ := b.q.Status(t.Context(), stuck); st.State != importer.Interrupted {
 		t.Errorf("the silent instance's import is %s when B's runs, want interrupted", st.State)
 	}
+	release()
 	if end := waitFor(t, b.q, next, func(importer.Status) bool { return false }); end.State != importer.Succeeded {
 		t.Errorf("the import queued on B ended %s (%s), want succeeded", end.State, end.Error)
 	}
