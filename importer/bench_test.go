@@ -243,3 +243,74 @@ func reportPeakRSS(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkChangeList reads what an import page shows of its changes (the
+// first 20 of each kind of each step) after a sample workbook's import
+// into a new SQLite database (PostgreSQL below): of that import, which created every row,
+// and of a later one that created one schedule among them all, the worst
+// case for finding created rows by their table's created_in.
+func BenchmarkChangeList(b *testing.B) { benchmarkChangeList(b, newSQLite) }
+
+// BenchmarkChangeListPostgres is BenchmarkChangeList on PostgreSQL.
+func BenchmarkChangeListPostgres(b *testing.B) {
+	benchmarkChangeList(b, func(b *testing.B) string { return storetest.PostgresURL(b) })
+}
+
+func benchmarkChangeList(b *testing.B, newDB func(*testing.B) string) {
+	for _, n := range sizes(b) {
+		b.Run(fmt.Sprintf("employees=%d", n), func(b *testing.B) {
+			ctx := context.Background()
+			st, err := store.Open(ctx, newDB(b))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer st.Close()
+			big, err := importer.Import(ctx, st, samplePath(b, n), importer.NewStatus(rand.Text(), "sample.xlsx", time.Now()), nil)
+			if err != nil || big.Status.State != importer.Succeeded {
+				b.Fatalf("import: %v %s %s", err, big.Status.State, big.Status.Error)
+			}
+			one, err := importer.Import(ctx, st, oneNewSchedule(b, st), importer.NewStatus(rand.Text(), "one.xlsx", time.Now()), nil)
+			if err != nil || one.Status.State != importer.Succeeded || one.Status.Step(importer.StepSchedules).Created != 1 {
+				b.Fatalf("import of one schedule: %v %s %s %+v", err, one.Status.State, one.Status.Error, one.Status.Step(importer.StepSchedules))
+			}
+			for _, im := range []struct{ name, id string }{{"import=sample", big.Status.ID}, {"import=one-schedule", one.Status.ID}} {
+				b.Run(im.name, func(b *testing.B) {
+					for b.Loop() {
+						if _, err := st.Changes(ctx, im.id, 20); err != nil {
+							b.Fatal(err)
+						}
+					}
+				})
+			}
+		})
+	}
+}
+
+// oneNewSchedule writes a workbook of one schedule for the first saved
+// employee, on a day the sample has none.
+func oneNewSchedule(b *testing.B, st *store.Store) string {
+	var first string
+	errFound := fmt.Errorf("found")
+	err := st.Snapshot(context.Background(), func(sn *store.Snapshot) error {
+		return sn.Each(context.Background(), importer.SheetFor(importer.StepEmployees), func(values []string) error {
+			first = values[0]
+			return errFound
+		})
+	})
+	if err != errFound {
+		b.Fatalf("find an employee: %v", err)
+	}
+	f := excelize.NewFile()
+	defer f.Close()
+	f.SetSheetName("Sheet1", "Schedules")
+	for i, row := range [][]any{{"Employee ID", "Date", "Shift Start", "Shift End"}, {first, "2031-01-01", "09:00", "17:00"}} {
+		if err := f.SetSheetRow("Schedules", fmt.Sprintf("A%d", i+1), &row); err != nil {
+			b.Fatal(err)
+		}
+	}
+	path := filepath.Join(b.TempDir(), "one.xlsx")
+	if err := f.SaveAs(path); err != nil {
+		b.Fatal(err)
+	}
+	return path
+}

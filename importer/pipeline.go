@@ -49,11 +49,14 @@ type Tx interface {
 	// through ref to a removed key.
 	Orphans(ctx context.Context, sh, from *Sheet, ref Ref) ([]Orphan, error)
 	// Record saves the change records of a checked sheet (what its merge
-	// would create, update and, when removing, remove) under the import's
-	// id, and counts them. It is called once every sheet has been staged
-	// and checked, before any merge.
-	Record(ctx context.Context, sh *Sheet, id string, removing bool) (Counts, error)
-	// SameChanges reports whether two imports' change records are the same.
+	// would update and, when removing, remove) under the import's id, and
+	// counts them with the rows it would create. The created rows are
+	// recorded only in a review: an import's merge marks them in their
+	// table. It is called once every sheet has been staged and checked,
+	// before any merge.
+	Record(ctx context.Context, sh *Sheet, id string, removing, review bool) (Counts, error)
+	// SameChanges reports whether the import, recorded and not merged,
+	// makes exactly the changes its review other recorded.
 	SameChanges(ctx context.Context, id, other string) (bool, error)
 	// Merge saves the staged rows: when removing, saved rows whose key the
 	// sheet lacks deleted; new keys created, changed rows updated.
@@ -464,7 +467,7 @@ func (r *run) save(ctx context.Context, tx Tx) error {
 			s.Phase = PhaseChecking
 		}
 		r.publish()
-		c, err := tx.Record(ctx, sh, r.status.ID, removing)
+		c, err := tx.Record(ctx, sh, r.status.ID, removing, r.status.Review)
 		if err != nil {
 			return err
 		}

@@ -29,7 +29,7 @@ func TestProblemsColumnAndRepeatedHeaders(t *testing.T) {
 				[]any{nil, nil, "Name is required"},
 			),
 			check: func(t *testing.T, d *testDB, res importer.Result) {
-				d.wantRows(t, "SELECT * FROM areas", "N|North")
+				d.wantRows(t, selectAll("areas"), "N|North")
 			},
 		},
 		{

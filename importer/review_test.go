@@ -32,6 +32,8 @@ func testReviewRemovalUndo(t *testing.T, open opener) {
 	t.Run("undo update-only", func(t *testing.T) { testUndoUpdateOnly(t, open) })
 	t.Run("undo removal", func(t *testing.T) { testUndoRemoval(t, open) })
 	t.Run("undo of an undo", func(t *testing.T) { testUndoOfUndo(t, open) })
+	t.Run("created rows stay listed", func(t *testing.T) { testCreatedRowsStayListed(t, open) })
+	t.Run("records of an earlier release", func(t *testing.T) { testRecordsOfAnEarlierRelease(t, open) })
 	t.Run("undo refused when the data changed", func(t *testing.T) { testUndoDrifted(t, open) })
 	t.Run("undo cancelled while it writes", func(t *testing.T) { testUndoCancelled(t, open) })
 	t.Run("confirm fails when the changes differ", func(t *testing.T) { testConfirmCompares(t, open) })
@@ -217,14 +219,8 @@ func testRemovalDangling(t *testing.T, open opener) {
 
 func testUndoCreateOnly(t *testing.T, open opener) {
 	d := open(t)
-	importOK(t, d, base().only("Areas", "Designations"))
-	before := export(t, d)
-	res := importOK(t, d, base())
-	u := undo(t, d, res.Status.ID)
-	wantState(t, u, importer.Succeeded)
-	if after := export(t, d); after != before {
-		t.Errorf("after the undo:\n%s\nwant as before:\n%s", after, before)
-	}
+	before, res := importOverReferenceData(t, d)
+	u := undoToBefore(t, d, res.Status.ID, before)
 	wantCounts(t, u.Status, `
 areas skipped c0 u0 n0 r0
 departments done c0 u0 n0 r2
@@ -254,11 +250,7 @@ func testUndoUpdateOnly(t *testing.T, open opener) {
 	if d.dump(t) == before {
 		t.Fatal("the update changed nothing")
 	}
-	u := undo(t, d, res.Status.ID)
-	wantState(t, u, importer.Succeeded)
-	if after := export(t, d); after != before {
-		t.Errorf("after the undo:\n%s\nwant as before:\n%s", after, before)
-	}
+	u := undoToBefore(t, d, res.Status.ID, before)
 	if s := u.Status.Step(importer.StepEmployees); s.Updated != 3 || s.Created+s.Removed != 0 {
 		t.Errorf("employees step of the undo: %+v", s)
 	}
@@ -268,19 +260,9 @@ func testUndoRemoval(t *testing.T, open opener) {
 	d := open(t)
 	importOK(t, d, base())
 	before := export(t, d)
-	// E3 leaves: the employee, the driver and the car assignment.
-	b := base()
-	b.sheet("Employees").rows = b.sheet("Employees").rows[:3]
-	b.sheet("Drivers").rows = b.sheet("Drivers").rows[:2]
-	b.sheet("Car Assignments").rows = b.sheet("Car Assignments").rows[:2]
-	res := run(t, d, b, importer.Request{RemoveMissing: true})
-	wantState(t, res, importer.Succeeded)
+	res := removeE3(t, d)
 	d.wantRows(t, "SELECT employee_id FROM employees", "E1", "E2")
-	u := undo(t, d, res.Status.ID)
-	wantState(t, u, importer.Succeeded)
-	if after := export(t, d); after != before {
-		t.Errorf("after the undo:\n%s\nwant as before:\n%s", after, before)
-	}
+	u := undoToBefore(t, d, res.Status.ID, before)
 	if s := u.Status.Step(importer.StepEmployees); s.Created != 1 {
 		t.Errorf("employees step of the undo: %+v", s)
 	}
@@ -298,6 +280,117 @@ func testUndoOfUndo(t *testing.T, open opener) {
 	if got := export(t, d); got != afterImport {
 		t.Errorf("after undoing the undo:\n%s\nwant as after the import:\n%s", got, afterImport)
 	}
+}
+
+// removeE3 imports the base workbook without E3 (the employee, the driver
+// and the car assignment), removing the missing rows.
+func removeE3(t *testing.T, d *testDB) importer.Result {
+	t.Helper()
+	b := base()
+	b.sheet("Employees").rows = b.sheet("Employees").rows[:3]
+	b.sheet("Drivers").rows = b.sheet("Drivers").rows[:2]
+	b.sheet("Car Assignments").rows = b.sheet("Car Assignments").rows[:2]
+	res := run(t, d, b, importer.Request{RemoveMissing: true})
+	wantState(t, res, importer.Succeeded)
+	return res
+}
+
+// importOverReferenceData imports the areas and designations, then the
+// whole base workbook, which creates every other row: it returns the
+// export before the second import, and that import.
+func importOverReferenceData(t *testing.T, d *testDB) (before string, res importer.Result) {
+	t.Helper()
+	importOK(t, d, base().only("Areas", "Designations"))
+	before = export(t, d)
+	return before, importOK(t, d, base())
+}
+
+// undoToBefore undoes an import, and wants it to succeed and leave the
+// company tables as before (an export).
+func undoToBefore(t *testing.T, d *testDB, id, before string) importer.Result {
+	t.Helper()
+	u := undo(t, d, id)
+	wantState(t, u, importer.Succeeded)
+	if after := export(t, d); after != before {
+		t.Errorf("after the undo:\n%s\nwant as before:\n%s", after, before)
+	}
+	return u
+}
+
+// createdIn is the keys an import's change list says it created in a
+// step, in order.
+func createdIn(t *testing.T, d *testDB, id string, step importer.StepKey) string {
+	t.Helper()
+	changes, err := d.st.Changes(t.Context(), id, 0)
+	noErr(t, err)
+	var keys []string
+	for _, c := range changes {
+		if c.Step == step && c.Kind == importer.ChangeCreated {
+			keys = append(keys, strings.Join(c.Key, "/"))
+		}
+	}
+	return strings.Join(keys, " ")
+}
+
+// An import's change list keeps the rows it created whatever happens to
+// them later, and its undo finds them all: here E3 is removed by a later
+// import, brought back by that import's undo, and removed with the rest
+// by the first import's undo.
+func testCreatedRowsStayListed(t *testing.T, open opener) {
+	d := open(t)
+	before, a := importOverReferenceData(t, d)
+	if got := createdIn(t, d, a.Status.ID, importer.StepEmployees); got != "E1 E2 E3" {
+		t.Errorf("the import created %q, want E1 E2 E3", got)
+	}
+	if got := createdIn(t, d, a.Status.ID, importer.StepSchedules); got != "E1/2024-03-01/09:00 E2/2024-03-01/22:00 E2/2024-03-02/22:00" {
+		t.Errorf("the import created schedules %q", got)
+	}
+
+	removal := removeE3(t, d)
+	if got := createdIn(t, d, a.Status.ID, importer.StepEmployees); got != "E1 E2 E3" {
+		t.Errorf("after E3 was removed, the import created %q, want E1 E2 E3", got)
+	}
+
+	back := undo(t, d, removal.Status.ID)
+	wantState(t, back, importer.Succeeded)
+	if got := createdIn(t, d, back.Status.ID, importer.StepEmployees); got != "E3" {
+		t.Errorf("the undo of the removal created %q, want E3", got)
+	}
+	if got := createdIn(t, d, a.Status.ID, importer.StepEmployees); got != "E1 E2 E3" {
+		t.Errorf("after E3 came back, the import created %q, want E1 E2 E3 once each", got)
+	}
+
+	u := undo(t, d, a.Status.ID)
+	wantState(t, u, importer.Succeeded)
+	if s := u.Status.Step(importer.StepEmployees); s.Removed != 3 {
+		t.Errorf("employees step of the undo: %+v, want 3 removed", s)
+	}
+	if after := export(t, d); after != before {
+		t.Errorf("after the undo:\n%s\nwant as before:\n%s", after, before)
+	}
+	if got := createdIn(t, d, a.Status.ID, importer.StepEmployees); got != "E1 E2 E3" {
+		t.Errorf("once undone, the import created %q, want E1 E2 E3", got)
+	}
+}
+
+// An import saved before migration 006 recorded every row it created by
+// key and marked none: its change list and its undo still work.
+func testRecordsOfAnEarlierRelease(t *testing.T, open opener) {
+	d := open(t)
+	before, a := importOverReferenceData(t, d)
+	for i, sh := range importer.Sheets {
+		keys := []string{"''", "''", "''"}
+		copy(keys, sh.Key)
+		_, err := d.db.ExecContext(t.Context(), fmt.Sprintf(`INSERT INTO import_changes (change_set, step_no, kind, key_1, key_2, key_3)
+			SELECT created_in, %d, 'created', %s FROM %s WHERE created_in IS NOT NULL`, i, strings.Join(keys, ", "), sh.Table))
+		noErr(t, err)
+		_, err = d.db.ExecContext(t.Context(), "UPDATE "+sh.Table+" SET created_in = NULL")
+		noErr(t, err)
+	}
+	if got := createdIn(t, d, a.Status.ID, importer.StepEmployees); got != "E1 E2 E3" {
+		t.Errorf("the import created %q, want E1 E2 E3", got)
+	}
+	undoToBefore(t, d, a.Status.ID, before)
 }
 
 func testUndoDrifted(t *testing.T, open opener) {

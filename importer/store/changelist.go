@@ -45,46 +45,38 @@ func (s *Store) EachChange(ctx context.Context, id string, sh *importer.Sheet, f
 	return nil
 }
 
-// ChangeCounts returns how many rows of each step an import created,
-// updated and removed, by step.
-func (s *Store) ChangeCounts(ctx context.Context, id string) (map[importer.StepKey]importer.Counts, error) {
-	out := map[importer.StepKey]importer.Counts{}
-	for i, sh := range importer.Sheets {
-		c, err := countChanges(ctx, s.db, s.postgres, i, id)
-		if err != nil {
-			return nil, err
-		}
-		out[sh.Step] = c
-	}
-	return out, nil
-}
-
 func (s *Store) eachChange(ctx context.Context, id string, sh *importer.Sheet, kind importer.ChangeKind, limit int, fn func(importer.Change) error) error {
 	l := layoutOf(sh)
-	q := `SELECT key_1, key_2, key_3,
-		old_1, old_2, old_3, old_4, old_5, old_6, old_7,
-		new_1, new_2, new_3, new_4, new_5, new_6, new_7
-		FROM import_changes WHERE change_set = ` + changeSet + ` AND step_no = ? AND kind = ?
-		ORDER BY key_1, key_2, key_3`
-	args := []any{id, l.stepNo, string(kind)}
-	if limit > 0 {
-		q += ` LIMIT ?`
-		args = append(args, limit)
+	cs, ok, err := changeSetOf(ctx, s.db, s.postgres, id)
+	if err != nil || !ok {
+		return err
 	}
-	rows, err := s.db.QueryContext(ctx, s.rebind(q), args...)
+	var keys [3]string
+	var old, nu [7]sql.NullString
+	dest := []any{&keys[0], &keys[1], &keys[2]}
+	// A created row is its key alone: its values are in the table.
+	q := l.createdList(cs, limit)
+	if kind != importer.ChangeCreated {
+		for i := range old {
+			dest = append(dest, &old[i])
+		}
+		for i := range nu {
+			dest = append(dest, &nu[i])
+		}
+		q = fmt.Sprintf(`SELECT key_1, key_2, key_3,
+			old_1, old_2, old_3, old_4, old_5, old_6, old_7,
+			new_1, new_2, new_3, new_4, new_5, new_6, new_7
+			FROM import_changes WHERE change_set = %d AND step_no = %d AND kind = '%s'
+			ORDER BY key_1, key_2, key_3`, cs, l.stepNo, kind)
+		if limit > 0 {
+			q += fmt.Sprintf(" LIMIT %d", limit)
+		}
+	}
+	rows, err := s.db.QueryContext(ctx, q)
 	if err != nil {
 		return fmt.Errorf("list changes: %w", err)
 	}
 	defer rows.Close()
-	var keys [3]string
-	var old, nu [7]sql.NullString
-	dest := []any{&keys[0], &keys[1], &keys[2]}
-	for i := range old {
-		dest = append(dest, &old[i])
-	}
-	for i := range nu {
-		dest = append(dest, &nu[i])
-	}
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
 			return fmt.Errorf("list changes: %w", err)
@@ -95,7 +87,7 @@ func (s *Store) eachChange(ctx context.Context, id string, sh *importer.Sheet, k
 			if kind == importer.ChangeUpdated && o == n {
 				continue
 			}
-			if kind == importer.ChangeCreated && !n.Valid || kind == importer.ChangeRemoved && !o.Valid {
+			if kind == importer.ChangeCreated || kind == importer.ChangeRemoved && !o.Valid {
 				continue // an empty cell
 			}
 			c.Columns = append(c.Columns, importer.ColumnChange{Column: sh.Column(f).Header, Old: o.String, New: n.String})

@@ -2,19 +2,21 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
 	"roster/importer"
 )
 
-// The change records of imports (migration 003): what each import created,
-// updated and removed, row by row, with the values before and after. An
-// import writes them in its own transaction, by comparing its staged rows
-// with the saved ones just before its merge; a review writes them instead
-// of merging; an undo writes the mirror image of its target's. They are
-// the change lists users read, what a confirm compares with its review,
-// and what an undo puts back.
+// The change records of imports (migration 003): what each import updated
+// and removed, row by row, with the values before and after, and (below,
+// createdKeys) which rows it created. An import writes them in its own
+// transaction, by comparing its staged rows with the saved ones just
+// before its merge; a review writes them instead of merging; an undo
+// writes the mirror image of its target's. They are the change lists
+// users read, what a confirm compares with its review, and what an undo
+// puts back.
 
 // changeLayout says where each field of a table sits in import_changes:
 // the key fields in key_1..key_3, the others in old_N and new_N by their
@@ -115,9 +117,15 @@ func (l changeLayout) keyMatch(a, b string) string {
 
 // recordMatch matches the key fields of a table alias with a change record c.
 func (l changeLayout) recordMatch(alias string) string {
+	return l.matchRecord(alias, "c")
+}
+
+// matchRecord matches the key fields of a table alias with the key_N of
+// rec, a change record or a row of keys.
+func (l changeLayout) matchRecord(alias, rec string) string {
 	m := make([]string, len(l.tb.Key))
 	for i, k := range l.tb.Key {
-		m[i] = alias + "." + k + " = c." + l.keyCol[k]
+		m[i] = alias + "." + k + " = " + rec + "." + l.keyCol[k]
 	}
 	return strings.Join(m, " AND ")
 }
@@ -128,21 +136,110 @@ const changeColumns = "change_set, step_no, kind, key_1, key_2, key_3"
 // one ? of the fragment): an uncorrelated subquery, computed once.
 const changeSet = "(SELECT change_set FROM import_change_sets WHERE import_id = ?)"
 
-// newChangeSet numbers the change set of an import, once.
+// newChangeSet numbers the change set of an import, once, and keeps the
+// number for the rows the transaction inserts (created_in).
 func (t *Tx) newChangeSet(ctx context.Context, id string) error {
 	_, err := t.exec(ctx, `INSERT INTO import_change_sets (import_id) VALUES (?) ON CONFLICT (import_id) DO NOTHING`, id)
 	if err != nil {
 		return fmt.Errorf("number the changes: %w", err)
 	}
-	return nil
+	t.changeSet, _, err = changeSetOf(ctx, t.q, t.postgres, id)
+	return err
 }
 
-// Record saves the change records of a staged sheet: every staged row
-// whose key is new (created), every saved row whose values the staged
-// row changes (updated, with its old and new values) and, when removing,
-// every saved row whose key the sheet lacks (removed, with its values).
-// It writes only import_changes, and returns the counts.
-func (t *Tx) Record(ctx context.Context, sh *importer.Sheet, id string, removing bool) (importer.Counts, error) {
+// changeSetOf is the number of an import's change set; ok is false when
+// the import has none (it recorded nothing).
+func changeSetOf(ctx context.Context, q queryer, postgres bool, id string) (cs int64, ok bool, err error) {
+	rows, err := q.QueryContext(ctx, rebind(postgres, `SELECT change_set FROM import_change_sets WHERE import_id = ?`), id)
+	if err != nil {
+		return 0, false, fmt.Errorf("find the changes of %s: %w", id, err)
+	}
+	defer rows.Close()
+	if rows.Next() {
+		err, ok = rows.Scan(&cs), true
+	}
+	if err == nil {
+		err = rows.Err()
+	}
+	return cs, ok, err
+}
+
+// The rows an import created are not recorded one by one: each row of a
+// company table carries the number of the change set that inserted it
+// (created_in, migration 006), and a removed record keeps the created_in
+// of the row it removed. So the rows change set cs created in a step are
+//   - its 'created' records: those of a review, which inserts nothing,
+//     and of imports saved before migration 006;
+//   - the rows of the table whose created_in is cs;
+//   - the 'removed' records, written by later imports and undos, of rows
+//     whose created_in was cs.
+// A row inserted again, by an import or an undo, takes the number of the
+// change set that inserts it, so a row has a given created_in for one
+// stretch of its life and the three never name the same key twice.
+
+// createdKeys is a query for the keys (key_1, key_2, key_3) of the rows
+// change set cs created in the step.
+func (l changeLayout) createdKeys(cs int64) string {
+	return strings.Join(l.createdParts(cs), " UNION ALL ")
+}
+
+// createdList is createdKeys in key order, only the first limit of them
+// when limit > 0. Each part is then ordered and cut on its own: read in
+// its index's order, it stops at the limit, where the whole (of a big
+// import: a million rows) would be sorted first.
+func (l changeLayout) createdList(cs int64, limit int) string {
+	order := " ORDER BY key_1, key_2, key_3"
+	parts := l.createdParts(cs)
+	if limit > 0 {
+		order += fmt.Sprintf(" LIMIT %d", limit)
+		for i, p := range parts {
+			parts[i] = fmt.Sprintf("SELECT * FROM (%s%s) p%d", p, order, i)
+		}
+	}
+	return strings.Join(parts, " UNION ALL ") + order
+}
+
+func (l changeLayout) createdParts(cs int64) []string {
+	keys := make([]string, 3)
+	for i := range keys {
+		keys[i] = fmt.Sprintf("'' AS key_%d", i+1)
+		if i < len(l.tb.Key) {
+			keys[i] = fmt.Sprintf("d.%s AS key_%d", l.tb.Key[i], i+1)
+		}
+	}
+	return []string{
+		l.createdRecords(cs),
+		fmt.Sprintf(`SELECT %s FROM %s d WHERE d.created_in = %d`, strings.Join(keys, ", "), l.tb.Name, cs),
+	}
+}
+
+// createdRecords is the part of createdKeys that is records: the rows
+// change set cs created that were recorded by key, or removed since.
+func (l changeLayout) createdRecords(cs int64) string {
+	return fmt.Sprintf(`
+		SELECT key_1, key_2, key_3 FROM import_changes WHERE change_set = %[1]d AND step_no = %[2]d AND kind = 'created'
+		UNION ALL
+		SELECT key_1, key_2, key_3 FROM import_changes WHERE created_in = %[1]d AND step_no = %[2]d AND kind = 'removed'`,
+		cs, l.stepNo)
+}
+
+// createdBy is a condition on a row of the step's table (alias): change
+// set cs created it.
+func (l changeLayout) createdBy(alias string, cs int64) string {
+	return fmt.Sprintf(`(%[1]s.created_in = %[2]d
+		OR EXISTS (SELECT 1 FROM import_changes c WHERE c.change_set = %[2]d AND c.step_no = %[3]d AND c.kind = 'created' AND %[4]s)
+		OR EXISTS (SELECT 1 FROM import_changes c WHERE c.created_in = %[2]d AND c.step_no = %[3]d AND c.kind = 'removed' AND %[4]s))`,
+		alias, cs, l.stepNo, l.recordMatch(alias))
+}
+
+// Record saves the change records of a staged sheet and returns its
+// counts: every saved row whose values the staged row changes (updated,
+// with its old and new values) and, when removing, every saved row whose
+// key the sheet lacks (removed, with its values and created_in). The
+// staged rows whose key is new (created) are counted; a review, whose
+// rows are not merged, records them too, by key. It writes only
+// import_changes.
+func (t *Tx) Record(ctx context.Context, sh *importer.Sheet, id string, removing, review bool) (importer.Counts, error) {
 	if err := t.beginMerge(ctx); err != nil {
 		return importer.Counts{}, err
 	}
@@ -154,17 +251,22 @@ func (t *Tx) Record(ctx context.Context, sh *importer.Sheet, id string, removing
 	if err := t.newChangeSet(ctx, id); err != nil {
 		return importer.Counts{}, err
 	}
-	created := fmt.Sprintf(`
-		INSERT INTO import_changes (%s)
-		SELECT %s, ?, 'created', %s FROM %s s
-		WHERE NOT EXISTS (SELECT 1 FROM %s d WHERE %s)`,
-		changeColumns, changeSet, l.keyList("s"), l.tb.stage(), l.tb.Name, l.keyMatch("d", "s"))
 	var c importer.Counts
-	var err error
-	if c.Created, err = t.exec(ctx, created, id, l.stepNo); err != nil {
-		return c, fmt.Errorf("record created %s: %w", l.tb.Name, err)
+	staged, err := t.countNew(ctx, l, &c.Created)
+	if err != nil {
+		return c, err
 	}
-	if len(differs) > 0 {
+	if review && c.Created > 0 {
+		created := fmt.Sprintf(`
+			INSERT INTO import_changes (%s)
+			SELECT %s, ?, 'created', %s FROM %s s
+			WHERE NOT EXISTS (SELECT 1 FROM %s d WHERE %s)`,
+			changeColumns, changeSet, l.keyList("s"), l.tb.stage(), l.tb.Name, l.keyMatch("d", "s"))
+		if _, err = t.exec(ctx, created, id, l.stepNo); err != nil {
+			return c, fmt.Errorf("record created %s: %w", l.tb.Name, err)
+		}
+	}
+	if len(differs) > 0 && staged > c.Created {
 		updated := fmt.Sprintf(`
 			INSERT INTO import_changes (%s, %s, %s)
 			SELECT %s, ?, 'updated', %s, %s, %s FROM %s s JOIN %s d ON %s
@@ -178,8 +280,8 @@ func (t *Tx) Record(ctx context.Context, sh *importer.Sheet, id string, removing
 	}
 	if removing {
 		removed := fmt.Sprintf(`
-			INSERT INTO import_changes (%s, %s)
-			SELECT %s, ?, 'removed', %s, %s FROM %s d
+			INSERT INTO import_changes (%s, %s, created_in)
+			SELECT %s, ?, 'removed', %s, %s, d.created_in FROM %s d
 			WHERE NOT EXISTS (SELECT 1 FROM %s s WHERE %s)`,
 			changeColumns, l.valueCols("old"), changeSet, l.keyList("d"), l.values("d"), l.tb.Name, l.tb.stage(), l.keyMatch("d", "s"))
 		if c.Removed, err = t.exec(ctx, removed, id, l.stepNo); err != nil {
@@ -190,22 +292,22 @@ func (t *Tx) Record(ctx context.Context, sh *importer.Sheet, id string, removing
 		t.recorded, t.allNew = map[string]importer.Counts{}, map[string]bool{}
 	}
 	t.recorded[l.tb.Name] = c
-	if c.Created > 0 {
-		var staged int
-		rows, err := t.q.QueryContext(ctx, "SELECT COUNT(*) FROM "+l.tb.stage())
-		if err != nil {
-			return c, fmt.Errorf("count staged %s: %w", l.tb.Name, err)
-		}
-		for rows.Next() {
-			err = rows.Scan(&staged)
-		}
-		rows.Close()
-		if err != nil {
-			return c, err
-		}
-		t.allNew[l.tb.Name] = staged == c.Created
-	}
+	t.allNew[l.tb.Name] = c.Created > 0 && staged == c.Created
 	return c, nil
+}
+
+// countNew counts a staged sheet's rows, and (into created) those whose
+// key is not saved yet. A join, not an EXISTS per row, so that
+// PostgreSQL can hash it.
+func (t *Tx) countNew(ctx context.Context, l changeLayout, created *int) (staged int, err error) {
+	var saved int
+	q := fmt.Sprintf(`SELECT COUNT(*), COUNT(d.%s) FROM %s s LEFT JOIN %s d ON %s`,
+		l.tb.Key[0], l.tb.stage(), l.tb.Name, l.keyMatch("d", "s"))
+	if err := t.scanOne(ctx, q, nil, &staged, &saved); err != nil {
+		return 0, fmt.Errorf("count new %s: %w", l.tb.Name, err)
+	}
+	*created = staged - saved
+	return staged, nil
 }
 
 // exec runs a statement with ? placeholders and returns the rows it
@@ -224,30 +326,63 @@ const allChangeColumns = `step_no, kind, key_1, key_2, key_3,
 	old_1, old_2, old_3, old_4, old_5, old_6, old_7,
 	new_1, new_2, new_3, new_4, new_5, new_6, new_7`
 
-// SameChanges reports whether two imports' change records are the same
-// set: as many, and none of one missing from the other (EXCEPT compares
-// NULLs as equal).
+// SameChanges reports whether the import id, whose sheets are recorded
+// but not merged, makes exactly the changes its review other recorded:
+// the same updated and removed records (as many, and none of one missing
+// from the other; EXCEPT compares NULLs as equal) and, step by step, as
+// many new keys as the review's created records, every one of which is
+// among them.
 func (t *Tx) SameChanges(ctx context.Context, id, other string) (bool, error) {
 	var a, b, missing int
-	q := rebind(t.postgres, `SELECT
-		(SELECT COUNT(*) FROM import_changes WHERE change_set = `+changeSet+`),
-		(SELECT COUNT(*) FROM import_changes WHERE change_set = `+changeSet+`),
+	q := `SELECT
+		(SELECT COUNT(*) FROM import_changes WHERE change_set = ` + changeSet + ` AND kind <> 'created'),
+		(SELECT COUNT(*) FROM import_changes WHERE change_set = ` + changeSet + ` AND kind <> 'created'),
 		(SELECT COUNT(*) FROM (
-			SELECT `+allChangeColumns+` FROM import_changes WHERE change_set = `+changeSet+`
+			SELECT ` + allChangeColumns + ` FROM import_changes WHERE change_set = ` + changeSet + ` AND kind <> 'created'
 			EXCEPT
-			SELECT `+allChangeColumns+` FROM import_changes WHERE change_set = `+changeSet+`) x)`)
-	rows, err := t.q.QueryContext(ctx, q, id, other, other, id)
-	if err != nil {
+			SELECT ` + allChangeColumns + ` FROM import_changes WHERE change_set = ` + changeSet + ` AND kind <> 'created') x)`
+	if err := t.scanOne(ctx, q, []any{id, other, other, id}, &a, &b, &missing); err != nil {
 		return false, fmt.Errorf("compare changes: %w", err)
+	}
+	if a != b || missing != 0 {
+		return false, nil
+	}
+	for _, sh := range importer.Sheets {
+		l := layoutOf(sh)
+		var reviewed, notNew int
+		q := fmt.Sprintf(`SELECT COUNT(*), COALESCE(SUM(CASE
+				WHEN EXISTS (SELECT 1 FROM %s s WHERE %s) AND NOT EXISTS (SELECT 1 FROM %s d WHERE %s) THEN 0 ELSE 1 END), 0)
+			FROM import_changes c WHERE c.change_set = `+changeSet+` AND c.step_no = ? AND c.kind = 'created'`,
+			l.tb.stage(), l.recordMatch("s"), l.tb.Name, l.recordMatch("d"))
+		if err := t.scanOne(ctx, q, []any{other, l.stepNo}, &reviewed, &notNew); err != nil {
+			return false, fmt.Errorf("compare created %s: %w", l.tb.Name, err)
+		}
+		if reviewed != t.recorded[l.tb.Name].Created || notNew != 0 {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+var errNoRow = errors.New("no row")
+
+// scanOne runs a query with ? placeholders that gives one row, into dest.
+func (t *Tx) scanOne(ctx context.Context, query string, args []any, dest ...any) error {
+	rows, err := t.q.QueryContext(ctx, rebind(t.postgres, query), args...)
+	if err != nil {
+		return full(err)
 	}
 	defer rows.Close()
 	if !rows.Next() {
-		return false, fmt.Errorf("compare changes: %w", rows.Err())
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return errNoRow
 	}
-	if err := rows.Scan(&a, &b, &missing); err != nil {
-		return false, err
+	if err := rows.Scan(dest...); err != nil {
+		return err
 	}
-	return a == b && missing == 0, rows.Err()
+	return rows.Err()
 }
 
 // Remove deletes the saved rows whose key the staged sheet lacks, and

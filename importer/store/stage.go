@@ -57,16 +57,17 @@ func (t table) stage() string { return "stage_" + t.Name }
 // what is merged. On PostgreSQL, whose writers do not block each other
 // here, it is one transaction from start to end.
 type Tx struct {
-	q        querier
-	conn     *sql.Conn // the connection that holds the temporary tables
-	tx       *sql.Tx   // PostgreSQL: the transaction, on conn
-	postgres bool
-	copy     *copying                   // PostgreSQL: the COPY that stages the current sheet, while open
-	merging  bool                       // SQLite: the write transaction has begun
-	inserts  map[batchShape]*sql.Stmt   // staging inserts, by table and rows
-	recorded map[string]importer.Counts // what Record found, by table
-	allNew   map[string]bool            // every staged key is new, by table (from Record)
-	done     bool
+	q         querier
+	conn      *sql.Conn // the connection that holds the temporary tables
+	tx        *sql.Tx   // PostgreSQL: the transaction, on conn
+	postgres  bool
+	copy      *copying                   // PostgreSQL: the COPY that stages the current sheet, while open
+	merging   bool                       // SQLite: the write transaction has begun
+	inserts   map[batchShape]*sql.Stmt   // staging inserts, by table and rows
+	recorded  map[string]importer.Counts // what Record found, by table
+	allNew    map[string]bool            // every staged key is new, by table (from Record)
+	changeSet int64                      // the change set being recorded: the created_in of the rows inserted
+	done      bool
 }
 
 // querier is what a Tx runs its SQL on: the PostgreSQL transaction
@@ -443,7 +444,7 @@ func (t *Tx) Merge(ctx context.Context, sh *importer.Sheet, removing bool) (impo
 // into a temporary table.
 func (t *Tx) insertAll(ctx context.Context, tb table) (int, error) {
 	fields := strings.Join(tb.Fields, ", ")
-	n, err := t.exec(ctx, fmt.Sprintf(`INSERT INTO %s (%s) SELECT %s FROM %s`, tb.Name, fields, fields, tb.stage()))
+	n, err := t.exec(ctx, fmt.Sprintf(`INSERT INTO %s (%s, created_in) SELECT %s, %d FROM %s`, tb.Name, fields, fields, t.changeSet, tb.stage()))
 	if err != nil {
 		return 0, fmt.Errorf("insert into %s: %w", tb.Name, err)
 	}
@@ -481,8 +482,8 @@ func (t *Tx) merge(ctx context.Context, tb table, inserts, updates bool) (create
 		return 0, updated, nil
 	}
 	fields := strings.Join(tb.Fields, ", ")
-	q := fmt.Sprintf(`INSERT INTO %s (%s) SELECT %s FROM %s s WHERE NOT EXISTS (SELECT 1 FROM %s WHERE %s)`,
-		tb.Name, fields, "s."+strings.Join(tb.Fields, ", s."), tb.stage(), tb.Name, strings.Join(keyMatch, " AND "))
+	q := fmt.Sprintf(`INSERT INTO %s (%s, created_in) SELECT %s, %d FROM %s s WHERE NOT EXISTS (SELECT 1 FROM %s WHERE %s)`,
+		tb.Name, fields, "s."+strings.Join(tb.Fields, ", s."), t.changeSet, tb.stage(), tb.Name, strings.Join(keyMatch, " AND "))
 	res, err := t.q.ExecContext(ctx, q)
 	if err != nil {
 		return 0, 0, full(fmt.Errorf("insert into %s: %w", tb.Name, err))

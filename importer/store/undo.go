@@ -42,98 +42,94 @@ func (s *Store) BeginUndo(ctx context.Context) (importer.UndoTx, error) {
 // Counted returns how many rows of a step the target created, updated and
 // removed.
 func (t *Tx) Counted(ctx context.Context, sh *importer.Sheet, target string) (importer.Counts, error) {
-	return countChanges(ctx, t.q, t.postgres, layoutOf(sh).stepNo, target)
+	var c importer.Counts
+	cs, ok, err := changeSetOf(ctx, t.q, t.postgres, target)
+	if err != nil || !ok {
+		return c, err
+	}
+	l := layoutOf(sh)
+	q := fmt.Sprintf(`SELECT
+		(SELECT COUNT(*) FROM (%s) k),
+		(SELECT COUNT(*) FROM import_changes WHERE change_set = %[2]d AND step_no = %[3]d AND kind = 'updated'),
+		(SELECT COUNT(*) FROM import_changes WHERE change_set = %[2]d AND step_no = %[3]d AND kind = 'removed')`,
+		l.createdKeys(cs), cs, l.stepNo)
+	if err := t.scanOne(ctx, q, nil, &c.Created, &c.Updated, &c.Removed); err != nil {
+		return c, fmt.Errorf("count changes: %w", err)
+	}
+	return c, nil
 }
 
 type queryer interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
-func countChanges(ctx context.Context, q queryer, postgres bool, stepNo int, id string) (importer.Counts, error) {
-	rows, err := q.QueryContext(ctx, rebind(postgres,
-		`SELECT kind, COUNT(*) FROM import_changes WHERE change_set = `+changeSet+` AND step_no = ? GROUP BY kind`), id, stepNo)
-	if err != nil {
-		return importer.Counts{}, fmt.Errorf("count changes: %w", err)
-	}
-	defer rows.Close()
-	var c importer.Counts
-	for rows.Next() {
-		var kind string
-		var n int
-		if err := rows.Scan(&kind, &n); err != nil {
-			return c, err
-		}
-		switch importer.ChangeKind(kind) {
-		case importer.ChangeCreated:
-			c.Created = n
-		case importer.ChangeUpdated:
-			c.Updated = n
-		case importer.ChangeRemoved:
-			c.Removed = n
-		}
-	}
-	return c, rows.Err()
-}
-
 // Drifted finds a row of the step that is no longer as the target left
-// it: a created or updated row gone or with other values, a removed row
-// back. found is false when every row is as the target left it.
+// it: an updated row gone or with other values, a removed row back, a
+// created row gone (a row the target created is still there or has the
+// removed record of whatever removed it). found is false when every row
+// is as the target left it.
 func (t *Tx) Drifted(ctx context.Context, sh *importer.Sheet, target string) (key []string, found bool, err error) {
+	cs, ok, err := changeSetOf(ctx, t.q, t.postgres, target)
+	if err != nil || !ok {
+		return nil, false, err
+	}
 	l := layoutOf(sh)
 	var differs []string
 	for i, f := range l.others {
 		differs = append(differs, fmt.Sprintf("%s %s c.new_%d", l.asText("d", f), t.distinct(), i+1))
 	}
 	differs = append(differs, "d."+l.tb.Key[0]+" IS NULL")
-	// A created row is recorded by its key alone: it must still be there.
-	q := fmt.Sprintf(`
+	recorded := fmt.Sprintf(`
 		SELECT c.key_1, c.key_2, c.key_3 FROM import_changes c LEFT JOIN %[1]s d ON %[2]s
-		WHERE c.change_set = `+changeSet+` AND c.step_no = ? AND (
+		WHERE c.change_set = %[5]d AND c.step_no = %[6]d AND (
 			(c.kind = 'removed' AND d.%[3]s IS NOT NULL) OR
-			(c.kind = 'created' AND d.%[3]s IS NULL) OR
-			(c.kind = 'updated' AND (%[4]s)))
-		LIMIT 1`,
-		l.tb.Name, l.recordMatch("d"), l.tb.Key[0], strings.Join(differs, " OR "))
-	rows, err := t.q.QueryContext(ctx, rebind(t.postgres, q), target, l.stepNo)
-	if err != nil {
-		return nil, false, fmt.Errorf("compare %s with the import: %w", l.tb.Name, err)
+			(c.kind = 'updated' AND (%[4]s)))`,
+		l.tb.Name, l.recordMatch("d"), l.tb.Key[0], strings.Join(differs, " OR "), cs, l.stepNo)
+	created := fmt.Sprintf(`
+		SELECT k.key_1, k.key_2, k.key_3 FROM (%s) k
+		WHERE NOT EXISTS (SELECT 1 FROM %s d WHERE %s)`,
+		l.createdRecords(cs), l.tb.Name, l.matchRecord("d", "k"))
+	for _, q := range []string{recorded, created} {
+		k := make([]string, 3)
+		err := t.scanOne(ctx, q+" LIMIT 1", nil, &k[0], &k[1], &k[2])
+		if errors.Is(err, errNoRow) {
+			continue
+		}
+		if err != nil {
+			return nil, false, fmt.Errorf("compare %s with the import: %w", l.tb.Name, err)
+		}
+		return k[:len(l.tb.Key)], true, nil
 	}
-	defer rows.Close()
-	if !rows.Next() {
-		return nil, false, rows.Err()
-	}
-	k := make([]string, 3)
-	if err := rows.Scan(&k[0], &k[1], &k[2]); err != nil {
-		return nil, false, err
-	}
-	return k[:len(l.tb.Key)], true, nil
+	return nil, false, nil
 }
 
 // RecordUndo saves the undo's own change records for a step: the mirror
 // of its target's, so that the undo can be undone in turn. The rows the
 // target created are removed, with the values they have (as the target
-// left them: Drifted checked); the rows it removed are created, recorded
-// by their key; the rows it updated swap their old and new values.
+// left them: Drifted checked) and their created_in; the rows it updated
+// swap their old and new values. The rows it removed are created: they
+// will carry the undo's number (RestoreRemoved).
 func (t *Tx) RecordUndo(ctx context.Context, sh *importer.Sheet, target, id string) error {
 	if err := t.newChangeSet(ctx, id); err != nil {
 		return err
 	}
+	cs, _, err := changeSetOf(ctx, t.q, t.postgres, target)
+	if err != nil {
+		return err
+	}
 	l := layoutOf(sh)
-	mine := "SELECT " + changeSet + ", c.step_no, "
-	theirs := " FROM import_changes c WHERE c.change_set = " + changeSet + " AND c.step_no = ? AND c.kind = "
 	queries := []string{
-		fmt.Sprintf(`INSERT INTO import_changes (%s, %s) %s'removed', c.key_1, c.key_2, c.key_3, %s
-			FROM import_changes c JOIN %s d ON %s
-			WHERE c.change_set = %s AND c.step_no = ? AND c.kind = 'created'`,
-			changeColumns, l.valueCols("old"), mine, l.values("d"), l.tb.Name, l.recordMatch("d"), changeSet),
-		`INSERT INTO import_changes (` + allChangeColumns + `, change_set) SELECT c.step_no, 'updated', c.key_1, c.key_2, c.key_3,
+		fmt.Sprintf(`INSERT INTO import_changes (%s, %s, created_in) SELECT %d, %d, 'removed', %s, %s, d.created_in
+			FROM %s d WHERE %s`,
+			changeColumns, l.valueCols("old"), t.changeSet, l.stepNo, l.keyList("d"), l.values("d"), l.tb.Name, l.createdBy("d", cs)),
+		fmt.Sprintf(`INSERT INTO import_changes (%s, change_set) SELECT c.step_no, 'updated', c.key_1, c.key_2, c.key_3,
 			c.new_1, c.new_2, c.new_3, c.new_4, c.new_5, c.new_6, c.new_7,
-			c.old_1, c.old_2, c.old_3, c.old_4, c.old_5, c.old_6, c.old_7, ` + changeSet + theirs + `'updated'`,
-		`INSERT INTO import_changes (` + changeColumns + `) ` + mine + `'created', c.key_1, c.key_2, c.key_3` + theirs + `'removed'`,
+			c.old_1, c.old_2, c.old_3, c.old_4, c.old_5, c.old_6, c.old_7, %d
+			FROM import_changes c WHERE c.change_set = %d AND c.step_no = %d AND c.kind = 'updated'`,
+			allChangeColumns, t.changeSet, cs, l.stepNo),
 	}
 	for _, q := range queries {
-		// Each names the undo's set, then the target's, then the step.
-		if _, err := t.exec(ctx, q, id, target, l.stepNo); err != nil {
+		if _, err := t.exec(ctx, q); err != nil {
 			return fmt.Errorf("record the undo of %s: %w", l.tb.Name, err)
 		}
 	}
@@ -142,11 +138,13 @@ func (t *Tx) RecordUndo(ctx context.Context, sh *importer.Sheet, target, id stri
 
 // DeleteCreated deletes the rows of a step that the target created.
 func (t *Tx) DeleteCreated(ctx context.Context, sh *importer.Sheet, target string) error {
+	cs, _, err := changeSetOf(ctx, t.q, t.postgres, target)
+	if err != nil {
+		return err
+	}
 	l := layoutOf(sh)
-	q := fmt.Sprintf(`DELETE FROM %s WHERE EXISTS (SELECT 1 FROM import_changes c
-		WHERE c.change_set = `+changeSet+` AND c.step_no = ? AND c.kind = 'created' AND %s)`,
-		l.tb.Name, l.recordMatch(l.tb.Name))
-	if _, err := t.exec(ctx, q, target, l.stepNo); err != nil {
+	q := fmt.Sprintf(`DELETE FROM %s WHERE %s`, l.tb.Name, l.createdBy(l.tb.Name, cs))
+	if _, err := t.exec(ctx, q); err != nil {
 		return fmt.Errorf("undo created %s: %w", l.tb.Name, err)
 	}
 	return nil
@@ -183,7 +181,8 @@ func (t *Tx) RevertUpdated(ctx context.Context, sh *importer.Sheet, target strin
 	return nil
 }
 
-// RestoreRemoved puts back the rows of a step that the target removed.
+// RestoreRemoved puts back the rows of a step that the target removed,
+// as created by the undo (RecordUndo numbered its change set).
 func (t *Tx) RestoreRemoved(ctx context.Context, sh *importer.Sheet, target string) error {
 	l := layoutOf(sh)
 	vals := make([]string, len(l.tb.Fields))
@@ -194,9 +193,9 @@ func (t *Tx) RestoreRemoved(ctx context.Context, sh *importer.Sheet, target stri
 			vals[i] = l.fromText(fmt.Sprintf("c.old_%d", l.valNo[f]), f)
 		}
 	}
-	q := fmt.Sprintf(`INSERT INTO %s (%s) SELECT %s FROM import_changes c
+	q := fmt.Sprintf(`INSERT INTO %s (%s, created_in) SELECT %s, %d FROM import_changes c
 		WHERE c.change_set = `+changeSet+` AND c.step_no = ? AND c.kind = 'removed'`,
-		l.tb.Name, strings.Join(l.tb.Fields, ", "), strings.Join(vals, ", "))
+		l.tb.Name, strings.Join(l.tb.Fields, ", "), strings.Join(vals, ", "), t.changeSet)
 	if _, err := t.exec(ctx, q, target, l.stepNo); err != nil {
 		return fmt.Errorf("restore removed %s: %w", l.tb.Name, err)
 	}
