@@ -199,6 +199,8 @@ func (l changeLayout) createdList(cs int64, limit int) string {
 	return strings.Join(parts, " UNION ALL ") + order
 }
 
+// createdParts are the two parts of createdKeys, each with its own index
+// (or order) to be read by: the records, and the table's rows.
 func (l changeLayout) createdParts(cs int64) []string {
 	keys := make([]string, 3)
 	for i := range keys {
