@@ -65,9 +65,10 @@ type queryer interface {
 
 // Drifted finds a row of the step that is no longer as the target left
 // it: an updated row gone or with other values, a removed row back, a
-// created row gone (a row the target created is still there or has the
-// removed record of whatever removed it). found is false when every row
-// is as the target left it.
+// created row gone. A created row that is gone is found through the
+// records alone: a later import that removed it recorded so (its table
+// no longer has it to ask). found is false when every row is as the
+// target left it.
 func (t *Tx) Drifted(ctx context.Context, sh *importer.Sheet, target string) (key []string, found bool, err error) {
 	cs, ok, err := changeSetOf(ctx, t.q, t.postgres, target)
 	if err != nil || !ok {
