@@ -132,10 +132,6 @@ func (l changeLayout) matchRecord(alias, rec string) string {
 
 const changeColumns = "change_set, step_no, kind, key_1, key_2, key_3"
 
-// changeSet is the number of an import's change set, from its id (the
-// one ? of the fragment): an uncorrelated subquery, computed once.
-const changeSet = "(SELECT change_set FROM import_change_sets WHERE import_id = ?)"
-
 // newChangeSet numbers the change set of an import, once, and keeps the
 // number for the rows the transaction inserts (created_in).
 func (t *Tx) newChangeSet(ctx context.Context, id string) error {
@@ -261,32 +257,32 @@ func (t *Tx) Record(ctx context.Context, sh *importer.Sheet, id string, removing
 	if review && c.Created > 0 {
 		created := fmt.Sprintf(`
 			INSERT INTO import_changes (%s)
-			SELECT %s, ?, 'created', %s FROM %s s
+			SELECT %d, %d, 'created', %s FROM %s s
 			WHERE NOT EXISTS (SELECT 1 FROM %s d WHERE %s)`,
-			changeColumns, changeSet, l.keyList("s"), l.tb.stage(), l.tb.Name, l.keyMatch("d", "s"))
-		if _, err = t.exec(ctx, created, id, l.stepNo); err != nil {
+			changeColumns, t.changeSet, l.stepNo, l.keyList("s"), l.tb.stage(), l.tb.Name, l.keyMatch("d", "s"))
+		if _, err = t.exec(ctx, created); err != nil {
 			return c, fmt.Errorf("record created %s: %w", l.tb.Name, err)
 		}
 	}
 	if len(differs) > 0 && staged > c.Created {
 		updated := fmt.Sprintf(`
 			INSERT INTO import_changes (%s, %s, %s)
-			SELECT %s, ?, 'updated', %s, %s, %s FROM %s s JOIN %s d ON %s
+			SELECT %d, %d, 'updated', %s, %s, %s FROM %s s JOIN %s d ON %s
 			WHERE %s`,
-			changeColumns, l.valueCols("old"), l.valueCols("new"), changeSet,
+			changeColumns, l.valueCols("old"), l.valueCols("new"), t.changeSet, l.stepNo,
 			l.keyList("s"), l.values("d"), l.values("s"), l.tb.stage(), l.tb.Name, l.keyMatch("d", "s"),
 			strings.Join(differs, " OR "))
-		if c.Updated, err = t.exec(ctx, updated, id, l.stepNo); err != nil {
+		if c.Updated, err = t.exec(ctx, updated); err != nil {
 			return c, fmt.Errorf("record updated %s: %w", l.tb.Name, err)
 		}
 	}
 	if removing {
 		removed := fmt.Sprintf(`
 			INSERT INTO import_changes (%s, %s, created_in)
-			SELECT %s, ?, 'removed', %s, %s, d.created_in FROM %s d
+			SELECT %d, %d, 'removed', %s, %s, d.created_in FROM %s d
 			WHERE NOT EXISTS (SELECT 1 FROM %s s WHERE %s)`,
-			changeColumns, l.valueCols("old"), changeSet, l.keyList("d"), l.values("d"), l.tb.Name, l.tb.stage(), l.keyMatch("d", "s"))
-		if c.Removed, err = t.exec(ctx, removed, id, l.stepNo); err != nil {
+			changeColumns, l.valueCols("old"), t.changeSet, l.stepNo, l.keyList("d"), l.values("d"), l.tb.Name, l.tb.stage(), l.keyMatch("d", "s"))
+		if c.Removed, err = t.exec(ctx, removed); err != nil {
 			return c, fmt.Errorf("record removed %s: %w", l.tb.Name, err)
 		}
 	}
@@ -335,15 +331,24 @@ const allChangeColumns = `step_no, kind, key_1, key_2, key_3,
 // many new keys as the review's created records, every one of which is
 // among them.
 func (t *Tx) SameChanges(ctx context.Context, id, other string) (bool, error) {
+	mine, _, err := changeSetOf(ctx, t.q, t.postgres, id)
+	if err != nil {
+		return false, err
+	}
+	theirs, ok, err := changeSetOf(ctx, t.q, t.postgres, other)
+	if err != nil || !ok {
+		return false, err
+	}
 	var a, b, missing int
-	q := `SELECT
-		(SELECT COUNT(*) FROM import_changes WHERE change_set = ` + changeSet + ` AND kind <> 'created'),
-		(SELECT COUNT(*) FROM import_changes WHERE change_set = ` + changeSet + ` AND kind <> 'created'),
+	q := fmt.Sprintf(`SELECT
+		(SELECT COUNT(*) FROM import_changes WHERE change_set = %[2]d AND kind <> 'created'),
+		(SELECT COUNT(*) FROM import_changes WHERE change_set = %[3]d AND kind <> 'created'),
 		(SELECT COUNT(*) FROM (
-			SELECT ` + allChangeColumns + ` FROM import_changes WHERE change_set = ` + changeSet + ` AND kind <> 'created'
+			SELECT %[1]s FROM import_changes WHERE change_set = %[2]d AND kind <> 'created'
 			EXCEPT
-			SELECT ` + allChangeColumns + ` FROM import_changes WHERE change_set = ` + changeSet + ` AND kind <> 'created') x)`
-	if err := t.scanOne(ctx, q, []any{id, other, other, id}, &a, &b, &missing); err != nil {
+			SELECT %[1]s FROM import_changes WHERE change_set = %[3]d AND kind <> 'created') x)`,
+		allChangeColumns, mine, theirs)
+	if err := t.scanOne(ctx, q, nil, &a, &b, &missing); err != nil {
 		return false, fmt.Errorf("compare changes: %w", err)
 	}
 	if a != b || missing != 0 {
@@ -354,9 +359,9 @@ func (t *Tx) SameChanges(ctx context.Context, id, other string) (bool, error) {
 		var reviewed, notNew int
 		q := fmt.Sprintf(`SELECT COUNT(*), COALESCE(SUM(CASE
 				WHEN EXISTS (SELECT 1 FROM %s s WHERE %s) AND NOT EXISTS (SELECT 1 FROM %s d WHERE %s) THEN 0 ELSE 1 END), 0)
-			FROM import_changes c WHERE c.change_set = `+changeSet+` AND c.step_no = ? AND c.kind = 'created'`,
-			l.tb.stage(), l.recordMatch("s"), l.tb.Name, l.recordMatch("d"))
-		if err := t.scanOne(ctx, q, []any{other, l.stepNo}, &reviewed, &notNew); err != nil {
+			FROM import_changes c WHERE c.change_set = %d AND c.step_no = %d AND c.kind = 'created'`,
+			l.tb.stage(), l.recordMatch("s"), l.tb.Name, l.recordMatch("d"), theirs, l.stepNo)
+		if err := t.scanOne(ctx, q, nil, &reviewed, &notNew); err != nil {
 			return false, fmt.Errorf("compare created %s: %w", l.tb.Name, err)
 		}
 		if reviewed != t.recorded[l.tb.Name].Created || notNew != 0 {

@@ -41,16 +41,7 @@ func TestStagingInBatches(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			for _, sh := range []*importer.Sheet{areas, departments} {
-				if _, err := tx.Merge(ctx, sh, false); err != nil {
-					t.Fatal(err)
-				}
-			}
-			done := importer.NewStatus("batches", "book.xlsx", time.Now())
-			done.State = importer.Succeeded
-			if err := tx.Commit(ctx, done); err != nil {
-				t.Fatal(err)
-			}
+			saveSucceeded(t, tx, "batches", areas, departments)
 			want := [][]string{{"E", "East \\N\t\"x\""}, {"N", "North"}, {"S", "South"}}
 			if got := saved(t, st, areas); !slices.EqualFunc(got, want, slices.Equal) {
 				t.Errorf("areas saved: %q, want %q", got, want)
@@ -87,14 +78,7 @@ func TestRollbackWhileStaging(t *testing.T) {
 					}
 					continue
 				}
-				if _, err := tx.Merge(ctx, areas, false); err != nil {
-					t.Fatal(err)
-				}
-				done := importer.NewStatus("after", "book.xlsx", time.Now())
-				done.State = importer.Succeeded
-				if err := tx.Commit(ctx, done); err != nil {
-					t.Fatal(err)
-				}
+				saveSucceeded(t, tx, "after", areas)
 			}
 			if got := saved(t, st, areas); len(got) != 1 {
 				t.Errorf("the import after the rollback saved %q, want N", got)
@@ -104,6 +88,27 @@ func TestRollbackWhileStaging(t *testing.T) {
 }
 
 // saved is the rows of a sheet's table, in the order of its key.
+// saveSucceeded saves the staged sheets as an import does: records, then
+// merges them, and commits a succeeded import of that id.
+func saveSucceeded(t *testing.T, tx importer.Tx, id string, sheets ...*importer.Sheet) {
+	t.Helper()
+	for _, sh := range sheets {
+		if _, err := tx.Record(t.Context(), sh, id, false, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, sh := range sheets {
+		if _, err := tx.Merge(t.Context(), sh, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	done := importer.NewStatus(id, "book.xlsx", time.Now())
+	done.State = importer.Succeeded
+	if err := tx.Commit(t.Context(), done); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func saved(t *testing.T, st *store.Store, sh *importer.Sheet) [][]string {
 	t.Helper()
 	var rows [][]string

@@ -156,13 +156,17 @@ func (t *Tx) DeleteCreated(ctx context.Context, sh *importer.Sheet, target strin
 // parked first, as in the merge: two employees whose emails the target
 // swapped swap them back.
 func (t *Tx) RevertUpdated(ctx context.Context, sh *importer.Sheet, target string) error {
+	cs, _, err := changeSetOf(ctx, t.q, t.postgres, target)
+	if err != nil {
+		return err
+	}
 	l := layoutOf(sh)
 	updated := fmt.Sprintf(`EXISTS (SELECT 1 FROM import_changes c
-		WHERE c.change_set = `+changeSet+` AND c.step_no = ? AND c.kind = 'updated' AND %s)`, l.recordMatch(l.tb.Name))
+		WHERE c.change_set = %d AND c.step_no = %d AND c.kind = 'updated' AND %s)`, cs, l.stepNo, l.recordMatch(l.tb.Name))
 	for _, f := range l.tb.Unique {
 		q := fmt.Sprintf(`UPDATE %s SET %s = CAST(? AS TEXT) || %s WHERE %s`,
 			l.tb.Name, f, t.concat(l.tb.Name+".", l.tb.Key), updated)
-		if _, err := t.exec(ctx, q, parkPrefix, target, l.stepNo); err != nil {
+		if _, err := t.exec(ctx, q, parkPrefix); err != nil {
 			return fmt.Errorf("park %s.%s: %w", l.tb.Name, f, err)
 		}
 	}
@@ -174,9 +178,9 @@ func (t *Tx) RevertUpdated(ctx context.Context, sh *importer.Sheet, target strin
 		sets[i] = fmt.Sprintf("%s = %s", f, l.fromText(fmt.Sprintf("c.old_%d", i+1), f))
 	}
 	q := fmt.Sprintf(`UPDATE %s SET %s FROM import_changes c
-		WHERE c.change_set = `+changeSet+` AND c.step_no = ? AND c.kind = 'updated' AND %s`,
-		l.tb.Name, strings.Join(sets, ", "), l.recordMatch(l.tb.Name))
-	if _, err := t.exec(ctx, q, target, l.stepNo); err != nil {
+		WHERE c.change_set = %d AND c.step_no = %d AND c.kind = 'updated' AND %s`,
+		l.tb.Name, strings.Join(sets, ", "), cs, l.stepNo, l.recordMatch(l.tb.Name))
+	if _, err := t.exec(ctx, q); err != nil {
 		return fmt.Errorf("undo updated %s: %w", l.tb.Name, err)
 	}
 	return nil
@@ -185,6 +189,10 @@ func (t *Tx) RevertUpdated(ctx context.Context, sh *importer.Sheet, target strin
 // RestoreRemoved puts back the rows of a step that the target removed,
 // as created by the undo (RecordUndo numbered its change set).
 func (t *Tx) RestoreRemoved(ctx context.Context, sh *importer.Sheet, target string) error {
+	cs, _, err := changeSetOf(ctx, t.q, t.postgres, target)
+	if err != nil {
+		return err
+	}
 	l := layoutOf(sh)
 	vals := make([]string, len(l.tb.Fields))
 	for i, f := range l.tb.Fields {
@@ -195,9 +203,9 @@ func (t *Tx) RestoreRemoved(ctx context.Context, sh *importer.Sheet, target stri
 		}
 	}
 	q := fmt.Sprintf(`INSERT INTO %s (%s, created_in) SELECT %s, %d FROM import_changes c
-		WHERE c.change_set = `+changeSet+` AND c.step_no = ? AND c.kind = 'removed'`,
-		l.tb.Name, strings.Join(l.tb.Fields, ", "), strings.Join(vals, ", "), t.changeSet)
-	if _, err := t.exec(ctx, q, target, l.stepNo); err != nil {
+		WHERE c.change_set = %d AND c.step_no = %d AND c.kind = 'removed'`,
+		l.tb.Name, strings.Join(l.tb.Fields, ", "), strings.Join(vals, ", "), t.changeSet, cs, l.stepNo)
+	if _, err := t.exec(ctx, q); err != nil {
 		return fmt.Errorf("restore removed %s: %w", l.tb.Name, err)
 	}
 	return nil
