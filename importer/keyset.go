@@ -53,15 +53,8 @@ func (s *keySet) take(n int) bool {
 // budget; the set is then of no further use.
 func (s *keySet) add(key []byte, row int) (first int, ok bool) {
 	h := uint32(maphash.Bytes(s.seed, key))
-	mask := uint32(len(s.slots) - 1)
-	for i := h & mask; ; i = (i + 1) & mask {
-		sl := &s.slots[i]
-		if sl.row == 0 {
-			break
-		}
-		if sl.hash == h && string(s.bytes(sl.at)) == string(key) {
-			return int(sl.row), true
-		}
+	if first, found := s.find(key, h); found {
+		return first, true
 	}
 	at, ok := s.store(key)
 	if !ok {
@@ -71,11 +64,39 @@ func (s *keySet) add(key []byte, row int) (first int, ok bool) {
 		if !s.grow() {
 			return 0, false
 		}
-		mask = uint32(len(s.slots) - 1)
 	}
-	s.put(keySlot{hash: h, at: at, row: int32(row)}, mask)
+	s.put(keySlot{hash: h, at: at, row: int32(row)}, uint32(len(s.slots)-1))
 	s.used++
 	return row, true
+}
+
+// has reports whether the set holds key.
+func (s *keySet) has(key []byte) bool {
+	_, found := s.find(key, uint32(maphash.Bytes(s.seed, key)))
+	return found
+}
+
+// find returns the first row of key, whose hash is h, if the set holds it.
+func (s *keySet) find(key []byte, h uint32) (row int, found bool) {
+	mask := uint32(len(s.slots) - 1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		sl := &s.slots[i]
+		if sl.row == 0 {
+			return 0, false
+		}
+		if sl.hash == h && string(s.bytes(sl.at)) == string(key) {
+			return int(sl.row), true
+		}
+	}
+}
+
+// size is the bytes the set holds on to.
+func (s *keySet) size() int {
+	n := len(s.slots) * 12
+	for _, c := range s.chunks {
+		n += cap(c)
+	}
+	return n
 }
 
 func (s *keySet) put(sl keySlot, mask uint32) {

@@ -38,6 +38,16 @@ func TestKeySetAgreesWithAMap(t *testing.T) {
 	if set.used != len(want) {
 		t.Errorf("the set holds %d keys, want %d", set.used, len(want))
 	}
+	for key := range want {
+		if !set.has([]byte(key)) {
+			t.Fatalf("has(%.20q) is false for a key the set holds", key)
+		}
+	}
+	for _, key := range []string{"", "E", "E0000000", "E1000000", long, long + "3000", fmt.Sprintf("E%07d", 300_001)} {
+		if set.has([]byte(key)) {
+			t.Errorf("has(%.20q) is true for a key never added", key)
+		}
+	}
 }
 
 // TestKeySetGivesUpPastItsBudget: a set asked to hold more than its

@@ -283,10 +283,10 @@ func sortProblems(ps []Problem) {
 // piece is what the reader hands the writer: for each sheet batches of
 // its rows, then its end.
 type piece struct {
-	rows    *batch
-	end     bool
-	err     error    // at the end: why the sheet could not be read
-	repeats *repeats // at the end: the repeated keys and values, if the reader found them
+	rows     *batch
+	end      bool
+	err      error    // at the end: why the sheet could not be read
+	findings findings // at the end: what the reader found across the rows
 }
 
 // found is a sheet of the workbook matched to a step.
@@ -312,9 +312,21 @@ func readSheets(wb *xlsx.Workbook, sheets []found, out chan<- piece, stop <-chan
 			return false
 		}
 	}
-	for _, f := range sheets {
-		reps, err := readSheet(wb, f.sheet, f.name, func(b batch) bool { return send(piece{rows: &b}) })
-		if !send(piece{end: true, err: err, repeats: reps}) || err != nil {
+	// The keys of the sheets read so far that a later one refers to, for
+	// its references to be looked up in (refFinder). Together they may
+	// take half of CheckMemory more than the sheet being read; a sheet's
+	// keys past that are left to the database. A million employees' IDs
+	// take 34 MiB.
+	known := map[StepKey]*keySet{}
+	budget := CheckMemory / 2
+	for i, f := range sheets {
+		fs, err := readSheet(wb, f.sheet, f.name, known, func(b batch) bool { return send(piece{rows: &b}) })
+		if keys := fs.keys; keys != nil && referredToLater(sheets[i:]) && keys.size() <= budget {
+			known[f.sheet.Step] = keys
+			budget -= keys.size()
+		}
+		fs.keys = nil // the writer has no use for them
+		if !send(piece{end: true, err: err, findings: fs}) || err != nil {
 			return
 		}
 	}
@@ -587,7 +599,7 @@ func (r *run) importSheet(ctx context.Context, tx Tx, sh *Sheet, name string, pi
 	s.Started = r.now()
 	r.publish()
 
-	var repeated *repeats
+	var fs findings
 	for p := range pieces {
 		if err := r.takeCounts(ctx, false); err != nil {
 			return err
@@ -596,7 +608,7 @@ func (r *run) importSheet(ctx context.Context, tx Tx, sh *Sheet, name string, pi
 			if p.err != nil {
 				return unreadable(namingSheet(p.err, name))
 			}
-			repeated = p.repeats
+			fs = p.findings
 			break
 		}
 		if err := ctx.Err(); err != nil {
@@ -619,7 +631,7 @@ func (r *run) importSheet(ctx context.Context, tx Tx, sh *Sheet, name string, pi
 	s.Phase = PhaseChecking
 	r.publish()
 
-	if err := r.checkSheet(ctx, tx, sh, name, repeated); err != nil {
+	if err := r.checkSheet(ctx, tx, sh, name, fs); err != nil {
 		return err
 	}
 	if s.Problems > 0 {
@@ -642,10 +654,12 @@ func namingSheet(err error, name string) error {
 
 // checkSheet runs the rules that look across rows: keys not repeated,
 // unique values unique in the workbook and the database, references that
-// lead somewhere. The reader has found the repeats within the sheet
-// (repeated), unless the sheet had too many distinct values for memory:
-// then the database finds them.
-func (r *run) checkSheet(ctx context.Context, tx Tx, sh *Sheet, name string, repeated *repeats) error {
+// lead somewhere. The reader has found the repeats within the sheet,
+// unless the sheet had too many distinct values for memory: then the
+// database finds them. It has also settled the references whose every
+// value is a key of the workbook; the database checks the others.
+func (r *run) checkSheet(ctx context.Context, tx Tx, sh *Sheet, name string, fs findings) error {
+	repeated := fs.repeats
 	if repeated == nil || r.keyLookedUp(sh) {
 		// Other sheets' references, the unique values' owners and the
 		// removal look up the staged rows by key.
@@ -706,7 +720,10 @@ func (r *run) checkSheet(ctx context.Context, tx Tx, sh *Sheet, name string, rep
 			})
 		}
 	}
-	for _, ref := range sh.Refs {
+	for i, ref := range sh.Refs {
+		if i < len(fs.resolved) && fs.resolved[i] {
+			continue
+		}
 		col := sh.Column(ref.Field)
 		target := SheetFor(ref.To)
 		dangling, err := tx.Dangling(ctx, sh, ref, r.removes(ref.To))

@@ -57,14 +57,20 @@ type sheetReader struct {
 	longErr error
 }
 
+// findings is what the reader found across the rows of a whole sheet.
+type findings struct {
+	repeats  *repeats // the rows that repeat a key or unique value of an earlier row; nil when there were too many distinct values to find them in memory
+	resolved []bool   // for each of the sheet's Refs: every value is a key of a sheet read before
+	keys     *keySet  // the sheet's keys, for later sheets' references; nil if not kept
+}
+
 // readSheet reads every row of a sheet and hands checked batches to send,
-// which returns false when the import no longer wants them. It returns the
-// rows that repeat a key or unique value of an earlier row, or nil when
-// there were too many distinct values to find them in memory.
-func readSheet(wb *xlsx.Workbook, sh *Sheet, name string, send func(batch) bool) (*repeats, error) {
+// which returns false when the import no longer wants them. Its
+// references are looked up in known, the keys of the sheets read before.
+func readSheet(wb *xlsx.Workbook, sh *Sheet, name string, known map[StepKey]*keySet, send func(batch) bool) (findings, error) {
 	rows, err := wb.Rows(name)
 	if err != nil {
-		return nil, err
+		return findings{}, err
 	}
 	defer rows.Close()
 	// The XML is scanned on a goroutine of its own and the rows checked
@@ -81,7 +87,7 @@ func readSheet(wb *xlsx.Workbook, sh *Sheet, name string, send func(batch) bool)
 		}
 	}()
 	r := &sheetReader{sheet: sh, name: name, date1904: wb.Date1904(), notes: -1}
-	finder := newRepeatFinder(sh)
+	finder, refs := newRepeatFinder(sh), newRefFinder(sh, known)
 	cur := batch{}
 	for sc := range scanned {
 		for i := range sc.numbers {
@@ -97,11 +103,12 @@ func readSheet(wb *xlsx.Workbook, sh *Sheet, name string, send func(batch) bool)
 			cur.read++
 			values, problems := r.readRow(row)
 			finder.add(values)
+			refs.add(values)
 			cur.rows = append(cur.rows, values)
 			cur.problems = append(cur.problems, problems...)
 			if len(cur.rows) >= rowsPerBatch {
 				if !send(cur) {
-					return nil, nil
+					return findings{}, nil
 				}
 				cur = batch{read: cur.read}
 			}
@@ -117,7 +124,7 @@ func readSheet(wb *xlsx.Workbook, sh *Sheet, name string, send func(batch) bool)
 		runtime.Gosched()
 	}
 	if err := rows.Err(); err != nil {
-		return nil, err
+		return findings{}, err
 	}
 	if r.cols == nil {
 		cur.problems = append(cur.problems, Problem{Sheet: name, Message: "The sheet has no header row; use the template's headers."})
@@ -131,7 +138,7 @@ func readSheet(wb *xlsx.Workbook, sh *Sheet, name string, send func(batch) bool)
 		}
 	}
 	send(cur)
-	return finder.result(), nil
+	return findings{repeats: finder.result(), resolved: refs.resolved(len(sh.Refs)), keys: finder.keys()}, nil
 }
 
 // scannedRows is a run of rows as the scanner read them: the cells of

@@ -33,27 +33,30 @@ type repeatFinder struct {
 }
 
 func newRepeatFinder(sh *Sheet) *repeatFinder {
-	index := func(field string) int {
-		for i, c := range sh.Columns {
-			if c.Field == field {
-				return i + 1
-			}
-		}
-		panic("importer: no field " + field + " in sheet " + sh.Name)
-	}
 	f := &repeatFinder{}
 	groups := append([][]string{sh.Key}, splitEach(sh.Unique)...)
 	budget := CheckMemory
 	for _, g := range groups {
 		var idx []int
 		for _, field := range g {
-			idx = append(idx, index(field))
+			idx = append(idx, valueIndex(sh, field))
 		}
 		f.fields = append(f.fields, idx)
 		f.sets = append(f.sets, newKeySet(&budget))
 	}
 	f.found = make([][]Repeat, len(f.fields))
 	return f
+}
+
+// valueIndex is where a field's value is in a row's values: after the
+// row number, in the order of the sheet's columns.
+func valueIndex(sh *Sheet, field string) int {
+	for i, c := range sh.Columns {
+		if c.Field == field {
+			return i + 1
+		}
+	}
+	panic("importer: no field " + field + " in sheet " + sh.Name)
 }
 
 func splitEach(fields []string) [][]string {
@@ -98,21 +101,40 @@ func (f *repeatFinder) add(values []any) {
 func (f *repeatFinder) encode(values []any, idx []int) ([]byte, bool) {
 	f.buf = f.buf[:0]
 	for _, i := range idx {
-		switch v := values[i].(type) {
-		case nil:
+		var ok bool
+		if f.buf, ok = appendKeyPart(f.buf, values[i]); !ok {
 			return nil, false
-		case string:
-			f.buf = binary.AppendUvarint(f.buf, uint64(len(v)))
-			f.buf = append(f.buf, v...)
-		case int:
-			s := strconv.Itoa(v)
-			f.buf = binary.AppendUvarint(f.buf, uint64(len(s)))
-			f.buf = append(f.buf, s...)
-		default:
-			panic(fmt.Sprintf("importer: a value of type %T", v))
 		}
 	}
 	return f.buf, true
+}
+
+// appendKeyPart appends one value of a key, after its length; false when
+// the value is empty (nil).
+func appendKeyPart(buf []byte, value any) ([]byte, bool) {
+	switch v := value.(type) {
+	case nil:
+		return buf, false
+	case string:
+		buf = binary.AppendUvarint(buf, uint64(len(v)))
+		return append(buf, v...), true
+	case int:
+		s := strconv.Itoa(v)
+		buf = binary.AppendUvarint(buf, uint64(len(s)))
+		return append(buf, s...), true
+	default:
+		panic(fmt.Sprintf("importer: a value of type %T", v))
+	}
+}
+
+// keys is the set of the sheet's keys, for later sheets' references to
+// be looked up in; nil when the key has several fields (no sheet refers
+// to such a key) or the finder gave up.
+func (f *repeatFinder) keys() *keySet {
+	if f.gaveUp || len(f.fields[0]) != 1 {
+		return nil
+	}
+	return f.sets[0]
 }
 
 // shownKey is the values of the fields as a problem quotes them: parts of

@@ -1150,9 +1150,11 @@ func TestSeats(t *testing.T) {
 // ---------------------------------------------------------------------------
 // References and keys
 
-func TestReferences(t *testing.T) {
+func TestReferences(t *testing.T) { runCases(t, openSQLite, referenceCases()) }
+
+func referenceCases() []ruleCase {
 	sheetOf := func(name string, rows ...[]any) *sheet { return &sheet{name: name, rows: rows} }
-	runCases(t, openSQLite, []ruleCase{
+	return []ruleCase{
 		{
 			name: "a department's area must exist",
 			seed: true,
@@ -1235,6 +1237,21 @@ func TestReferences(t *testing.T) {
 			problems: []problem{{"Drivers", 2, "Employee ID", "E99", "is not in the Employees sheet"}},
 		},
 		{
+			// The reader finds most references among the workbook's own
+			// keys; the database still settles the rest, both ways.
+			name: "a sheet may refer to the same workbook and the database at once, and only what is in neither is a problem",
+			seed: true,
+			book: func() book {
+				b := oneEmployee(func(s *sheet) {})()
+				return append(b, sheetOf("Schedules", []any{"Employee ID", "Date", "Shift Start", "Shift End"},
+					[]any{"E9", "2024-04-01", "09:00", "17:00"},  // in this workbook
+					[]any{"E1", "2024-04-01", "09:00", "17:00"},  // in the database
+					[]any{"E99", "2024-04-01", "09:00", "17:00"}, // in neither
+					[]any{"E9", "2024-04-02", "09:00", "17:00"}))
+			},
+			problems: []problem{{"Schedules", 4, "Employee ID", "E99", `Employee ID "E99" is not in the Employees sheet`}},
+		},
+		{
 			name: "a car's driver must be a driver, not only an employee",
 			seed: true,
 			book: func() book {
@@ -1265,20 +1282,22 @@ func TestReferences(t *testing.T) {
 				{"Drivers", 2, "License Expiry", "not a date", "Expected a date"},
 			},
 		},
-	})
+	}
 }
 
 func TestRepeatedKeys(t *testing.T) { runCases(t, openSQLite, repeatedKeyCases()) }
 
-// TestRepeatsFoundInTheDatabase: a sheet whose distinct keys and values
+// TestChecksDoneInTheDatabase: a sheet whose distinct keys and values
 // would take more memory than the import allows is checked in the
-// database instead, with the same findings.
-func TestRepeatsFoundInTheDatabase(t *testing.T) {
+// database instead, and its references looked up there, with the same
+// findings.
+func TestChecksDoneInTheDatabase(t *testing.T) {
 	old := importer.CheckMemory
 	importer.CheckMemory = 1
 	t.Cleanup(func() { importer.CheckMemory = old })
 	runCases(t, openSQLite, repeatedKeyCases())
 	runCases(t, openSQLite, uniqueCases())
+	runCases(t, openSQLite, referenceCases())
 }
 
 func repeatedKeyCases() []ruleCase {
