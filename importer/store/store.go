@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"roster/importer"
 
@@ -35,8 +36,9 @@ var migrations embed.FS
 
 // Store is an open database.
 type Store struct {
-	db       *sql.DB
-	postgres bool
+	db        *sql.DB
+	postgres  bool
+	releasing sync.WaitGroup // SQLite connections an import is giving back (Tx.release)
 }
 
 // PostgresConnections is how many connections an instance opens to
@@ -93,8 +95,11 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	return s, nil
 }
 
-// Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+// Close closes the database, once the imports' connections are back.
+func (s *Store) Close() error {
+	s.releasing.Wait()
+	return s.db.Close()
+}
 
 // Ping reports whether the database answers.
 func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }

@@ -18,7 +18,7 @@ import (
 
 // BeginUndo starts an undo's transaction.
 func (s *Store) BeginUndo(ctx context.Context) (importer.UndoTx, error) {
-	t := &Tx{postgres: s.postgres, inserts: map[batchShape]*sql.Stmt{}}
+	t := &Tx{postgres: s.postgres, inserts: map[batchShape]*sql.Stmt{}, releasing: &s.releasing}
 	if s.postgres {
 		tx, err := s.db.BeginTx(ctx, nil)
 		if err != nil {
