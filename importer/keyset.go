@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"bytes"
 	"encoding/binary"
 	"hash/maphash"
 )
@@ -12,12 +13,20 @@ import (
 // the garbage collector need not scan, and the table holds 12 bytes a
 // value. When it would outgrow its budget it says so, and the sheet is
 // checked in the database instead.
+//
+// Keys that come in order (each after the one before, byte by byte) are
+// all different, and need no table to say so: a sheet sorted by its key,
+// as Roster's export and most rosters are, is checked by comparing each
+// key with the last. The table is built from the chunks the first time a
+// key comes out of order or is looked up.
 type keySet struct {
 	seed   maphash.Seed
+	sorted bool      // every key came after the one before, and slots is not built yet
+	last   uint32    // where the last key is, while sorted
 	slots  []keySlot // open addressing, linear probing; a power of two long
 	used   int
-	chunks [][]byte
-	budget *int // bytes the chunks and slots may yet take, shared by a sheet's sets
+	chunks [][]byte // each key after its length, then its first row
+	budget *int     // bytes the chunks and slots may yet take, shared by a sheet's sets
 }
 
 // keySlot is one value of the set: where its bytes are, a part of its hash
@@ -34,9 +43,7 @@ const (
 )
 
 func newKeySet(budget *int) *keySet {
-	s := &keySet{seed: maphash.MakeSeed(), budget: budget, slots: make([]keySlot, 1024)}
-	s.take(len(s.slots) * 12)
-	return s
+	return &keySet{seed: maphash.MakeSeed(), budget: budget, sorted: true}
 }
 
 // take counts n more bytes against the budget, if they fit.
@@ -52,11 +59,25 @@ func (s *keySet) take(n int) bool {
 // (row itself when it is new). ok is false when the set would outgrow its
 // budget; the set is then of no further use.
 func (s *keySet) add(key []byte, row int) (first int, ok bool) {
+	if s.sorted {
+		if s.used == 0 || bytes.Compare(key, s.bytes(s.last)) > 0 {
+			at, ok := s.store(key, row)
+			if !ok {
+				return 0, false
+			}
+			s.last = at
+			s.used++
+			return row, true
+		}
+		if !s.index() {
+			return 0, false
+		}
+	}
 	h := uint32(maphash.Bytes(s.seed, key))
 	if first, found := s.find(key, h); found {
 		return first, true
 	}
-	at, ok := s.store(key)
+	at, ok := s.store(key, row)
 	if !ok {
 		return 0, false
 	}
@@ -70,8 +91,12 @@ func (s *keySet) add(key []byte, row int) (first int, ok bool) {
 	return row, true
 }
 
-// has reports whether the set holds key.
+// has reports whether the set holds key. A set whose table does not fit
+// in what is left of its budget says no, as if it did not know the key.
 func (s *keySet) has(key []byte) bool {
+	if s.sorted && !s.index() {
+		return false
+	}
 	_, found := s.find(key, uint32(maphash.Bytes(s.seed, key)))
 	return found
 }
@@ -90,9 +115,48 @@ func (s *keySet) find(key []byte, h uint32) (row int, found bool) {
 	}
 }
 
-// size is the bytes the set holds on to.
+// tableFor is the length of a table that holds n keys.
+func tableFor(n int) int {
+	size := 1024
+	for n*4 > size*3 {
+		size *= 2
+	}
+	return size
+}
+
+// index builds the table of a set whose keys came in order, from its
+// chunks.
+func (s *keySet) index() bool {
+	size := tableFor(s.used + 1)
+	if !s.take(size * 12) {
+		return false
+	}
+	s.slots = make([]keySlot, size)
+	mask := uint32(size - 1)
+	for i, c := range s.chunks {
+		for off := 0; off < len(c); {
+			at := uint32(i)<<chunkBits | uint32(off)
+			key := s.bytes(at)
+			row, n := binary.Uvarint(c[off+len(key)+uvarintLen(len(key)):])
+			s.put(keySlot{hash: uint32(maphash.Bytes(s.seed, key)), at: at, row: int32(row)}, mask)
+			off += uvarintLen(len(key)) + len(key) + n
+		}
+	}
+	s.sorted = false
+	return true
+}
+
+func uvarintLen(n int) int {
+	var b [binary.MaxVarintLen64]byte
+	return binary.PutUvarint(b[:], uint64(n))
+}
+
+// size is the bytes the set holds on to, its table included once built.
 func (s *keySet) size() int {
 	n := len(s.slots) * 12
+	if s.sorted {
+		n = tableFor(s.used+1) * 12
+	}
 	for _, c := range s.chunks {
 		n += cap(c)
 	}
@@ -122,9 +186,9 @@ func (s *keySet) grow() bool {
 	return true
 }
 
-// store copies key into the chunks, after its length, and returns where.
-func (s *keySet) store(key []byte) (uint32, bool) {
-	need := binary.MaxVarintLen64 + len(key)
+// store copies key and its row into the chunks, and returns where.
+func (s *keySet) store(key []byte, row int) (uint32, bool) {
+	need := 2*binary.MaxVarintLen64 + len(key)
 	last := len(s.chunks) - 1
 	if last < 0 || len(s.chunks[last])+need > cap(s.chunks[last]) {
 		// A key longer than a chunk gets a chunk of its own: it starts at
@@ -139,7 +203,8 @@ func (s *keySet) store(key []byte) (uint32, bool) {
 	c := s.chunks[last]
 	at := uint32(last)<<chunkBits | uint32(len(c))
 	c = binary.AppendUvarint(c, uint64(len(key)))
-	s.chunks[last] = append(c, key...)
+	c = append(c, key...)
+	s.chunks[last] = binary.AppendUvarint(c, uint64(row))
 	return at, true
 }
 
