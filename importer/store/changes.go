@@ -295,14 +295,22 @@ func (t *Tx) Record(ctx context.Context, sh *importer.Sheet, id string, removing
 }
 
 // countNew counts a staged sheet's rows, and (into created) those whose
-// key is not saved yet. A join, not an EXISTS per row, so that
-// PostgreSQL can hash it.
+// key is not saved yet: with a join, not an EXISTS per row, so that
+// PostgreSQL can hash it, or with none when the table is empty (a first
+// import), where the join read the sample's 700,000 staged schedules for
+// 0.14 s to find nothing.
 func (t *Tx) countNew(ctx context.Context, l changeLayout, created *int) (staged int, err error) {
-	var saved int
-	q := fmt.Sprintf(`SELECT COUNT(*), COUNT(d.%s) FROM %s s LEFT JOIN %s d ON %s`,
-		l.tb.Key[0], l.tb.stage(), l.tb.Name, l.keyMatch("d", "s"))
-	if err := t.scanOne(ctx, q, nil, &staged, &saved); err != nil {
+	staged = t.staged[l.tb.Name]
+	var empty bool
+	if err := t.scanOne(ctx, fmt.Sprintf(`SELECT NOT EXISTS (SELECT 1 FROM %s)`, l.tb.Name), nil, &empty); err != nil {
 		return 0, fmt.Errorf("count new %s: %w", l.tb.Name, err)
+	}
+	var saved int
+	if !empty {
+		q := fmt.Sprintf(`SELECT COUNT(*) FROM %s s JOIN %s d ON %s`, l.tb.stage(), l.tb.Name, l.keyMatch("d", "s"))
+		if err := t.scanOne(ctx, q, nil, &saved); err != nil {
+			return 0, fmt.Errorf("count new %s: %w", l.tb.Name, err)
+		}
 	}
 	*created = staged - saved
 	return staged, nil

@@ -67,6 +67,7 @@ type Tx struct {
 	inserts   map[batchShape]*sql.Stmt   // staging inserts, by table and rows
 	recorded  map[string]importer.Counts // what Record found, by table
 	allNew    map[string]bool            // every staged key is new, by table (from Record)
+	staged    map[string]int             // rows staged, by table
 	changeSet int64                      // the change set being recorded: the created_in of the rows inserted
 	done      bool
 	releasing *sync.WaitGroup // SQLite: the store's connections being released (release)
@@ -238,6 +239,10 @@ func (t *Tx) Commit(ctx context.Context, outcome importer.Status) error {
 // On PostgreSQL the rows go through COPY (stage_postgres.go).
 func (t *Tx) Stage(ctx context.Context, sh *importer.Sheet, rows [][]any) error {
 	tb := tableOf(sh)
+	if t.staged == nil {
+		t.staged = map[string]int{}
+	}
+	t.staged[tb.Name] += len(rows)
 	if t.postgres {
 		return t.copyStage(ctx, tb, rows)
 	}
