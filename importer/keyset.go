@@ -136,19 +136,16 @@ func (s *keySet) index() bool {
 	for i, c := range s.chunks {
 		for off := 0; off < len(c); {
 			at := uint32(i)<<chunkBits | uint32(off)
-			key := s.bytes(at)
-			row, n := binary.Uvarint(c[off+len(key)+uvarintLen(len(key)):])
+			n, w := binary.Uvarint(c[off:])
+			key := c[off+w : off+w+int(n)]
+			off += w + int(n)
+			row, w := binary.Uvarint(c[off:])
+			off += w
 			s.put(keySlot{hash: uint32(maphash.Bytes(s.seed, key)), at: at, row: int32(row)}, mask)
-			off += uvarintLen(len(key)) + len(key) + n
 		}
 	}
 	s.sorted = false
 	return true
-}
-
-func uvarintLen(n int) int {
-	var b [binary.MaxVarintLen64]byte
-	return binary.PutUvarint(b[:], uint64(n))
 }
 
 // size is the bytes the set holds on to, its table included once built.
